@@ -1,0 +1,217 @@
+"""Typed settings loaded from ``asc.yaml``: the stores, the Magento connection, the attribute codes.
+
+The file names environment variables, never secrets: each credential is read from the variable the
+file names, at run time, so it never lands in the file, the Dagster UI, logs or DuckDB.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from asc_pipelines import constants
+
+DATA_DIR_ENV = "ASC_DATA_DIR"
+CONFIG_ENV = "ASC_CONFIG"
+DEFAULT_DATA_DIR = "asc_data"
+DEFAULT_CONFIG_FILE = "asc.yaml"
+
+LWA_CLIENT_ID_ENV = "ASC_LWA_CLIENT_ID"
+LWA_CLIENT_SECRET_ENV = "ASC_LWA_CLIENT_SECRET"  # noqa: S105 - a variable name, not a secret
+MAGENTO_USERNAME_ENV = "ASC_MAGENTO_USERNAME"
+MAGENTO_PASSWORD_ENV = "ASC_MAGENTO_PASSWORD"  # noqa: S105 - a variable name, not a secret
+MAGENTO_TOKEN_ENV = "ASC_MAGENTO_TOKEN"  # noqa: S105 - a variable name, not a secret
+
+_STORE_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+class ConfigError(ValueError):
+    """The config file is missing, unreadable or invalid; the message names the file and key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def default_refresh_token_env(store_id: str) -> str:
+    """The environment variable holding a store's LWA refresh token unless the file names another."""
+    return f"ASC_REFRESH_TOKEN_{store_id.upper()}"
+
+
+class StoreConfig(_Strict):
+    """One Amazon store: a Seller Central account selling in one marketplace."""
+
+    id: str
+    marketplace: str
+    seller_id: str
+    website: str = "base"
+    name: str | None = None
+    endpoint: str | None = None  # SP-API base URL; default: the marketplace region's endpoint
+    refresh_token_env: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _valid_id(cls, value: str) -> str:
+        if not _STORE_ID.match(value):
+            raise ValueError(
+                f"store id {value!r} must be lower-case letters, digits or _ and start with a letter"
+            )
+        return value
+
+    @field_validator("marketplace")
+    @classmethod
+    def _known_marketplace(cls, value: str) -> str:
+        try:
+            return constants.marketplace(value).code
+        except KeyError as exc:
+            raise ValueError(str(exc.args[0])) from None
+
+    @field_validator("refresh_token_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is not None and not _ENV_NAME.match(value):
+            raise ValueError(f"{value!r} is not an environment variable name")
+        return value
+
+    @property
+    def marketplace_id(self) -> str:
+        return constants.marketplace(self.marketplace).marketplace_id
+
+    @property
+    def spapi_endpoint(self) -> str:
+        region = constants.marketplace(self.marketplace).region
+        return (self.endpoint or constants.SPAPI_ENDPOINTS[region]).rstrip("/")
+
+    @property
+    def refresh_token_variable(self) -> str:
+        return self.refresh_token_env or default_refresh_token_env(self.id)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or f"{self.id} ({self.marketplace})"
+
+
+class AmazonConfig(_Strict):
+    """How to reach Amazon: token endpoint, pacing and patience shared by all stores."""
+
+    lwa_token_url: str = constants.LWA_TOKEN_URL
+    # Multiplies Amazon's published usage-plan rates; 1.0 against Amazon. The sandbox accepts the
+    # same factor so tests can run fast without ever tripping a bucket.
+    rate_scale: Annotated[float, Field(gt=0)] = 1.0
+    request_timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
+    max_retries: Annotated[int, Field(ge=0, le=10)] = 5
+    backoff_base_seconds: Annotated[float, Field(gt=0)] = 1.0
+    # Longest a tick waits for a listing report before leaving it for the next tick.
+    report_wait_seconds: Annotated[float, Field(ge=0)] = 90.0
+    report_poll_seconds: Annotated[float, Field(gt=0)] = 2.0
+    # Budget of seconds per store and tick for fetching order items; the rest waits a tick.
+    order_items_budget_seconds: Annotated[float, Field(ge=0)] = 60.0
+    # First orders fetch looks back this far.
+    orders_initial_lookback_days: Annotated[int, Field(ge=1, le=730)] = 30
+    # Each orders fetch starts this far before the last watermark (late updates).
+    orders_overlap_minutes: Annotated[int, Field(ge=0)] = 10
+
+
+class MagentoConfig(_Strict):
+    """How to reach the Magento 2 / Adobe Commerce REST API."""
+
+    base_url: str
+    store_code: str = "all"
+    auth: Literal["admin_token", "integration_token"] = "admin_token"
+    username_env: str = MAGENTO_USERNAME_ENV
+    password_env: str = MAGENTO_PASSWORD_ENV
+    token_env: str = MAGENTO_TOKEN_ENV
+    page_size: Annotated[int, Field(ge=1, le=10000)] = 300
+    request_timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
+    max_retries: Annotated[int, Field(ge=0, le=10)] = 4
+    backoff_base_seconds: Annotated[float, Field(gt=0)] = 1.0
+    # Incremental product pulls re-read this much before the watermark (clock skew, slow commits).
+    updated_at_overlap_minutes: Annotated[int, Field(ge=0)] = 10
+    # A full catalog pull at least this often catches changes that do not bump updated_at.
+    full_reconcile_hours: Annotated[float, Field(gt=0)] = 24.0
+
+
+class AttributeCodes(_Strict):
+    """Magento attribute codes holding the Amazon identifiers and the listing condition."""
+
+    asin: str = constants.DEFAULT_ATTRIBUTE_CODES["asin"]
+    upc: str = constants.DEFAULT_ATTRIBUTE_CODES["upc"]
+    ean: str = constants.DEFAULT_ATTRIBUTE_CODES["ean"]
+    isbn: str = constants.DEFAULT_ATTRIBUTE_CODES["isbn"]
+    gtin: str = constants.DEFAULT_ATTRIBUTE_CODES["gtin"]
+    condition: str = constants.DEFAULT_ATTRIBUTE_CODES["condition"]
+
+
+class AscConfig(_Strict):
+    """The whole ``asc.yaml``."""
+
+    stores: list[StoreConfig]
+    magento: MagentoConfig
+    amazon: AmazonConfig = AmazonConfig()
+    attributes: AttributeCodes = AttributeCodes()
+    # Default values for environment variables, applied only where a variable is unset. Meant for
+    # the sandbox's public dummy credentials (written by `asc sandbox serve --write-config`);
+    # a real deployment leaves this out and sets the variables itself.
+    env_defaults: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _unique_store_ids(self) -> AscConfig:
+        seen: set[str] = set()
+        for store in self.stores:
+            if store.id in seen:
+                raise ValueError(f"store id {store.id!r} appears twice")
+            seen.add(store.id)
+        if not self.stores:
+            raise ValueError("at least one store is required")
+        return self
+
+    def store(self, store_id: str) -> StoreConfig:
+        for store in self.stores:
+            if store.id == store_id:
+                return store
+        raise KeyError(f"no store {store_id!r} in the config")
+
+    def apply_env_defaults(self, environ: dict[str, str] | None = None) -> None:
+        """Set each ``env_defaults`` variable that is not set yet (never overrides)."""
+        target = os.environ if environ is None else environ
+        for name, value in self.env_defaults.items():
+            target.setdefault(name, value)
+
+
+def load_config(path: str | os.PathLike[str]) -> AscConfig:
+    """Read and validate a config file; errors name the file and the offending key."""
+    file = Path(path)
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {file} does not exist") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {file} is not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config file {file} must hold a mapping at the top level")
+    try:
+        return AscConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in err['loc']) or '(top level)'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"config file {file} is invalid: {problems}") from None
+
+
+def data_dir(environ: dict[str, str] | None = None) -> Path:
+    """``ASC_DATA_DIR`` or ``./asc_data``: where the DuckDB files and the reports live."""
+    env = os.environ if environ is None else environ
+    return Path(env.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)
+
+
+def config_path(environ: dict[str, str] | None = None) -> Path:
+    """``ASC_CONFIG`` or ``./asc.yaml``."""
+    env = os.environ if environ is None else environ
+    return Path(env.get(CONFIG_ENV) or DEFAULT_CONFIG_FILE)
