@@ -1,0 +1,247 @@
+"""The ``asc`` command: the demo, one sync tick, the Dagster UI, and the sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DEMO_PRODUCTS = 2000
+DEMO_STORES = 3
+# The demo runs Amazon's published rates 20x faster in both the sandbox and the client, so the
+# first tick's order lines (getOrderItems: one call per order, 0.5/s) take seconds, not minutes.
+DEMO_RATE_SCALE = 20.0
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    from asc_pipelines.config import data_dir
+
+    path = Path(args.data_dir) if getattr(args, "data_dir", None) else data_dir()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from asc_pipelines.sandbox.generate import generate_world
+
+    summary = generate_world(
+        Path(args.out), products=args.products, stores=args.stores, seed=args.seed
+    )
+    print(
+        f"wrote world {summary.out}: {summary.products} products, listings per store "
+        f"{summary.stores}, {summary.orders} orders in {summary.seconds:.1f}s"
+    )
+    return 0
+
+
+def _print_env(env: dict[str, str]) -> None:
+    print("# sandbox credentials (public dummy values); export them for other tools:")
+    for name, value in env.items():
+        print(f"export {name}='{value}'")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from asc_pipelines.sandbox.server import SandboxServer
+    from asc_pipelines.sandbox_setup import sandbox_env, world_stores, write_sandbox_config
+
+    world = Path(args.world)
+    server = SandboxServer(
+        world,
+        host=args.host,
+        port=args.port,
+        rate_scale=args.rate_scale,
+        report_delay_seconds=args.report_delay,
+        seed=args.seed,
+        evolve_every_seconds=args.evolve_every,
+    ).start()
+    print(f"sandbox serving {world} at {server.base_url} (Ctrl-C stops it)", flush=True)
+    if args.write_config:
+        path = write_sandbox_config(
+            Path(args.write_config), world, server.base_url, rate_scale=args.rate_scale
+        )
+        print(f"wrote {path}: run `asc sync --config {path}` in this or another shell")
+    _print_env(sandbox_env(world_stores(world)))
+    sys.stdout.flush()
+    stop = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stop:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def _sync(config_file: Path, data: Path) -> int:
+    from asc_pipelines.config import ConfigError, load_config
+    from asc_pipelines.definitions import build_definitions
+    from asc_pipelines.runner import run_sync, summary_text
+
+    try:
+        config = load_config(config_file)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    config.apply_env_defaults()
+    defs = build_definitions(config_file=config_file, data_directory=data)
+    started = time.monotonic()
+    result = run_sync(defs, data)
+    print(summary_text(data, result))
+    print(f"tick took {time.monotonic() - started:.1f}s")
+    return 0 if result.every_store_ok else 1
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    return _sync(Path(args.config), _data_dir(args))
+
+
+def _demo_world(data: Path, args: argparse.Namespace) -> Path:
+    from asc_pipelines.sandbox.generate import generate_world
+
+    world = data / "demo_world"
+    if not (world / "world.json").exists():
+        print(f"generating the demo world in {world} ...", flush=True)
+        generate_world(world, products=args.products, stores=args.stores, seed=args.seed)
+    return world
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from asc_pipelines.sandbox.server import SandboxServer
+    from asc_pipelines.sandbox_setup import write_sandbox_config
+
+    data = _data_dir(args)
+    world = _demo_world(data, args)
+    started = time.monotonic()
+    with SandboxServer(world, rate_scale=DEMO_RATE_SCALE, report_delay_seconds=2.0) as server:
+        print(f"sandbox serving {world} at {server.base_url}", flush=True)
+        config = write_sandbox_config(
+            data / "sandbox.yaml", world, server.base_url, rate_scale=DEMO_RATE_SCALE
+        )
+        code = _sync(config, data)
+    print(f"demo finished in {time.monotonic() - started:.1f}s; the sandbox is stopped.")
+    return code
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    """Sandbox + `dagster dev` (webserver and daemon, so the five-minute schedule fires)."""
+    from asc_pipelines.runner import prepare_dagster_home
+    from asc_pipelines.sandbox.server import SandboxServer
+    from asc_pipelines.sandbox_setup import sandbox_env, world_stores, write_sandbox_config
+
+    data = _data_dir(args)
+    world = _demo_world(data, args)
+    home = prepare_dagster_home(data)
+    with SandboxServer(
+        world,
+        rate_scale=DEMO_RATE_SCALE,
+        report_delay_seconds=2.0,
+        evolve_every_seconds=args.evolve_every,
+    ) as server:
+        config = write_sandbox_config(
+            data / "sandbox.yaml", world, server.base_url, rate_scale=DEMO_RATE_SCALE
+        )
+        env = {
+            **os.environ,
+            **sandbox_env(world_stores(world)),
+            "ASC_CONFIG": str(config.resolve()),
+            "ASC_DATA_DIR": str(data.resolve()),
+            "DAGSTER_HOME": str(home),
+        }
+        print(f"sandbox at {server.base_url}; Dagster UI at http://127.0.0.1:{args.port}", flush=True)
+        command = [
+            str(Path(sys.executable).with_name("dagster")),
+            "dev",
+            "-w",
+            "workspace.yaml",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(args.port),
+        ]
+        process = subprocess.Popen(command, env=env)  # noqa: S603 - fixed argv
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            process.send_signal(signal.SIGINT)
+            try:
+                return process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="asc", description="Amazon Sales Channel pipelines: Amazon + Magento into DuckDB."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def world_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--products", type=int, default=DEMO_PRODUCTS)
+        p.add_argument("--stores", type=int, default=DEMO_STORES)
+        p.add_argument("--seed", type=int, default=7)
+        p.add_argument("--data-dir", help="default: $ASC_DATA_DIR or ./asc_data")
+
+    demo = commands.add_parser("demo", help="generate a world, serve it, run one tick, summarize")
+    world_options(demo)
+    demo.set_defaults(func=cmd_demo)
+
+    dev = commands.add_parser("dev", help="the sandbox plus the Dagster UI and daemon")
+    world_options(dev)
+    dev.add_argument("--port", type=int, default=3000)
+    dev.add_argument(
+        "--evolve-every",
+        type=float,
+        default=300.0,
+        help="advance the sandbox world by this many seconds of real time (default 300)",
+    )
+    dev.set_defaults(func=cmd_dev)
+
+    sync = commands.add_parser("sync", help="run one sync tick through Dagster, in this process")
+    sync.add_argument("--config", required=True, help="asc.yaml")
+    sync.add_argument("--data-dir", help="default: $ASC_DATA_DIR or ./asc_data")
+    sync.set_defaults(func=cmd_sync)
+
+    sandbox = commands.add_parser("sandbox", help="the local Amazon + Magento").add_subparsers(
+        dest="sandbox_command", required=True
+    )
+    gen = sandbox.add_parser("generate", help="write a world directory")
+    gen.add_argument("--out", required=True)
+    gen.add_argument("--products", type=int, default=DEMO_PRODUCTS)
+    gen.add_argument("--stores", type=int, default=2)
+    gen.add_argument("--seed", type=int, default=7)
+    gen.set_defaults(func=cmd_generate)
+
+    serve = sandbox.add_parser("serve", help="serve a world over SP-API and Magento REST")
+    serve.add_argument("--world", required=True)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    serve.add_argument("--write-config", help="write an asc.yaml pointing at this sandbox")
+    serve.add_argument("--rate-scale", type=float, default=1.0)
+    serve.add_argument("--report-delay", type=float, default=2.0)
+    serve.add_argument("--seed", type=int, default=0)
+    serve.add_argument(
+        "--evolve-every", type=float, default=None, help="advance the world every N real seconds"
+    )
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

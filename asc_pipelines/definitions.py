@@ -1,0 +1,76 @@
+"""The single Definitions object of the ``asc_pipelines`` code location."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from asc_pipelines.config import (
+    LWA_CLIENT_ID_ENV,
+    LWA_CLIENT_SECRET_ENV,
+    MAGENTO_PASSWORD_ENV,
+    MAGENTO_USERNAME_ENV,
+    config_path,
+    data_dir,
+)
+from asc_pipelines.defs.amazon_activity import amazon_listing_issues, amazon_orders
+from asc_pipelines.defs.amazon_listings import amazon_listings_snapshot
+from asc_pipelines.defs.jobs import asc_sync_job, asc_sync_schedule
+from asc_pipelines.defs.magento import magento_catalog
+from asc_pipelines.defs.publish import analyst_copy
+from asc_pipelines.defs.resources import AmazonCredentials, AscSettings, MagentoCredentials
+from asc_pipelines.warehouse.schema import WAREHOUSE_FILE
+
+# DuckDB: bounded memory and spill folder; the machine may run the webserver and daemon beside it.
+DUCKDB_CONNECTION_CONFIG = {"memory_limit": "4GB", "threads": 2}
+
+
+def build_definitions(
+    *,
+    config_file: str | os.PathLike[str] | None = None,
+    data_directory: str | os.PathLike[str] | None = None,
+    amazon_credentials: AmazonCredentials | None = None,
+    magento_credentials: MagentoCredentials | None = None,
+) -> dg.Definitions:
+    """Definitions for one config file and data directory (defaults: ASC_CONFIG, ASC_DATA_DIR).
+
+    Paths are not secrets and are fixed when the code location loads; credentials stay
+    environment variables resolved when a run starts.
+    """
+    data = Path(data_directory) if data_directory is not None else data_dir()
+    data.mkdir(parents=True, exist_ok=True)
+    cfg = Path(config_file) if config_file is not None else config_path()
+    return dg.Definitions(
+        assets=[
+            amazon_listings_snapshot,
+            amazon_listing_issues,
+            amazon_orders,
+            magento_catalog,
+            analyst_copy,
+        ],
+        jobs=[asc_sync_job],
+        schedules=[asc_sync_schedule],
+        resources={
+            "settings": AscSettings(config_path=str(cfg.resolve()), data_dir=str(data.resolve())),
+            "duckdb": DuckDBResource(
+                database=str((data / WAREHOUSE_FILE).resolve()),
+                connection_config=DUCKDB_CONNECTION_CONFIG,
+            ),
+            "amazon_credentials": amazon_credentials
+            or AmazonCredentials(
+                lwa_client_id=dg.EnvVar(LWA_CLIENT_ID_ENV),
+                lwa_client_secret=dg.EnvVar(LWA_CLIENT_SECRET_ENV),
+            ),
+            "magento_credentials": magento_credentials
+            or MagentoCredentials(
+                username=dg.EnvVar(MAGENTO_USERNAME_ENV),
+                password=dg.EnvVar(MAGENTO_PASSWORD_ENV),
+            ),
+        },
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,387 @@
+"""``amazon_listing_issues`` and ``amazon_orders``: what Amazon says is wrong with listings, and
+what sold. Both fetched per store; a failing store keeps its previous rows."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import dagster as dg
+import duckdb
+import pandas as pd
+from dagster_duckdb import DuckDBResource
+
+from asc_pipelines.config import AscConfig
+from asc_pipelines.defs.amazon_listings import WRITER_POOL
+from asc_pipelines.defs.clients import spapi_client
+from asc_pipelines.defs.metadata import markdown_table, rows_per_store, table_metadata
+from asc_pipelines.defs.resources import AmazonCredentials, AscSettings
+from asc_pipelines.defs.stores import StoreFetch, error_fields, fetch_all
+from asc_pipelines.warehouse.records import (
+    get_watermark,
+    record_api_error,
+    record_fetch,
+    set_watermark,
+)
+from asc_pipelines.warehouse.schema import ensure_schema
+
+ISSUE_SEVERITIES = ("ERROR", "WARNING")
+
+
+def _ts(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _money(value: dict[str, Any] | None) -> tuple[str | None, Decimal | None]:
+    if not value:
+        return None, None
+    try:
+        return value.get("CurrencyCode"), Decimal(str(value.get("Amount")))
+    except (InvalidOperation, TypeError):
+        return value.get("CurrencyCode"), None
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _bool(value: Any) -> bool | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.lower() == "true"
+    return bool(value)
+
+
+def issue_rows(store_id: str, items: list[dict[str, Any]], fetched_at: datetime) -> pd.DataFrame:
+    """One row per (listing, issue) from Listings Items API ``Item`` objects."""
+    rows: list[dict[str, Any]] = []
+    for item in items:
+        summaries = item.get("summaries") or [{}]
+        summary = summaries[0]
+        for issue in item.get("issues") or []:
+            actions = (issue.get("enforcements") or {}).get("actions") or []
+            rows.append(
+                {
+                    "store_id": store_id,
+                    "seller_sku": item["sku"],
+                    "asin": summary.get("asin"),
+                    "item_status": list(summary.get("status") or []),
+                    "code": issue.get("code"),
+                    "message": issue.get("message"),
+                    "severity": issue.get("severity"),
+                    "categories": list(issue.get("categories") or []),
+                    "attribute_names": list(issue.get("attributeNames") or []),
+                    "enforcement_actions": [a.get("action") for a in actions],
+                    "fetched_at": fetched_at,
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "store_id",
+            "seller_sku",
+            "asin",
+            "item_status",
+            "code",
+            "message",
+            "severity",
+            "categories",
+            "attribute_names",
+            "enforcement_actions",
+            "fetched_at",
+        ],
+    )
+
+
+@dg.asset(group_name="amazon", kinds={"duckdb"}, pool=WRITER_POOL, owners=["team:asc"])
+def amazon_listing_issues(
+    context: dg.AssetExecutionContext,
+    settings: AscSettings,
+    amazon_credentials: AmazonCredentials,
+    duckdb: DuckDBResource,
+) -> dg.MaterializeResult:
+    """Amazon's current ERROR and WARNING issues on each store's listings (Listings Items API).
+
+    One row per issue in ``raw.amazon_listing_issues``, replaced per store each tick. The API pages
+    through at most 1,000 listings per query; when a store hits that cap the metadata says so.
+    """
+    cfg: AscConfig = settings.load()
+    run_id = context.run.run_id
+
+    def fetch(store_id: str) -> tuple[pd.DataFrame, datetime, bool]:
+        store = cfg.store(store_id)
+        client = spapi_client(cfg, store, amazon_credentials)
+        iterator = client.iter_listings_items(
+            store.seller_id,
+            store.marketplace_id,
+            included_data=("summaries", "issues"),
+            with_issue_severity=ISSUE_SEVERITIES,
+        )
+        items = list(iterator)
+        capped = bool(getattr(iterator, "capped", False))
+        now = client.server_now()
+        return issue_rows(store_id, items, now), now, capped
+
+    fetched = fetch_all([s.id for s in cfg.stores], fetch, log=context.log.warning)
+    summary: list[list[object]] = []
+    with duckdb.get_connection() as conn:
+        ensure_schema(conn)
+        for store in cfg.stores:
+            result: StoreFetch = fetched[store.id]
+            now = datetime.now(UTC)
+            rows = None
+            message = None
+            if result.ok:
+                frame, now, capped = result.value
+                conn.execute("BEGIN TRANSACTION")
+                conn.execute("DELETE FROM raw.amazon_listing_issues WHERE store_id = ?", [store.id])
+                conn.register("issue_frame", frame)
+                conn.execute("INSERT INTO raw.amazon_listing_issues BY NAME SELECT * FROM issue_frame")
+                conn.unregister("issue_frame")
+                conn.execute("COMMIT")
+                rows, outcome = len(frame), "ok"
+                if capped:
+                    message = "Listings Items API stopped at its 1,000-result cap"
+            else:
+                fields = error_fields(result.error, "searchListingsItems")  # type: ignore[arg-type]
+                record_api_error(
+                    conn,
+                    store_id=store.id,
+                    operation=fields.operation,
+                    http_status=fields.http_status,
+                    code=fields.code,
+                    message=fields.message,
+                    occurred_at=now,
+                    run_id=run_id,
+                )
+                outcome, message = "failed", fields.message
+            record_fetch(
+                conn,
+                run_id=run_id,
+                store_id=store.id,
+                dataset="amazon_listing_issues",
+                outcome=outcome,
+                rows_loaded=rows,
+                rows_rejected=None,
+                seconds=result.seconds,
+                message=message,
+                finished_at=now,
+            )
+            summary.append([store.id, outcome, rows, f"{result.seconds:.1f}", message])
+        metadata = table_metadata(conn, "raw.amazon_listing_issues")
+        metadata["rows_per_store"] = rows_per_store(conn, "raw.amazon_listing_issues")
+    metadata["summary"] = markdown_table(["store", "outcome", "issues", "seconds", "message"], summary)
+    return dg.MaterializeResult(metadata=metadata)
+
+
+def order_row(store_id: str, order: dict[str, Any], fetched_at: datetime) -> dict[str, Any]:
+    currency, total = _money(order.get("OrderTotal"))
+    return {
+        "store_id": store_id,
+        "amazon_order_id": order["AmazonOrderId"],
+        "marketplace_id": order.get("MarketplaceId"),
+        "purchase_date": _ts(order.get("PurchaseDate")),
+        "last_update_date": _ts(order.get("LastUpdateDate")),
+        "order_status": order.get("OrderStatus"),
+        "fulfillment_channel": order.get("FulfillmentChannel"),
+        "sales_channel": order.get("SalesChannel"),
+        "order_type": order.get("OrderType"),
+        "currency": currency,
+        "order_total": total,
+        "number_of_items_shipped": _int(order.get("NumberOfItemsShipped")),
+        "number_of_items_unshipped": _int(order.get("NumberOfItemsUnshipped")),
+        "is_business_order": _bool(order.get("IsBusinessOrder")),
+        "is_prime": _bool(order.get("IsPrime")),
+        "order_json": json.dumps(order, ensure_ascii=False),
+        "fetched_at": fetched_at,
+    }
+
+
+def order_item_row(
+    store_id: str, order_id: str, item: dict[str, Any], fetched_at: datetime
+) -> dict[str, Any]:
+    currency, price = _money(item.get("ItemPrice"))
+    return {
+        "store_id": store_id,
+        "amazon_order_id": order_id,
+        "order_item_id": item["OrderItemId"],
+        "asin": item.get("ASIN"),
+        "seller_sku": item.get("SellerSKU"),
+        "title": item.get("Title"),
+        "quantity_ordered": _int(item.get("QuantityOrdered")),
+        "quantity_shipped": _int(item.get("QuantityShipped")),
+        "currency": currency,
+        "item_price": price,
+        "condition_id": item.get("ConditionId"),
+        "item_json": json.dumps(item, ensure_ascii=False),
+        "fetched_at": fetched_at,
+    }
+
+
+ORDER_COLUMNS = list(order_row("", {"AmazonOrderId": ""}, datetime.now(UTC)))
+ITEM_COLUMNS = list(order_item_row("", "", {"OrderItemId": ""}, datetime.now(UTC)))
+
+
+def _orders_needing_items(conn: duckdb.DuckDBPyConnection, store_id: str) -> list[str]:
+    rows = conn.execute(
+        "SELECT amazon_order_id FROM raw.amazon_orders WHERE store_id = ? AND "
+        "(items_fetched_at IS NULL OR items_fetched_at < last_update_date) "
+        "ORDER BY last_update_date",
+        [store_id],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+@dg.asset(group_name="amazon", kinds={"duckdb"}, pool=WRITER_POOL, owners=["team:asc"])
+def amazon_orders(
+    context: dg.AssetExecutionContext,
+    settings: AscSettings,
+    amazon_credentials: AmazonCredentials,
+    duckdb: DuckDBResource,
+) -> dg.MaterializeResult:
+    """Amazon orders and their lines, fetched since each store's watermark (Orders API v0).
+
+    ``raw.amazon_orders`` and ``raw.amazon_order_items``, deduplicated on AmazonOrderId and
+    OrderItemId. Order lines are fetched within a per-tick time budget (getOrderItems allows one
+    call every two seconds); orders still without lines are picked up by the next tick.
+    """
+    cfg: AscConfig = settings.load()
+    run_id = context.run.run_id
+    with duckdb.get_connection() as conn:
+        ensure_schema(conn)
+        marks = {s.id: get_watermark(conn, s.id, "amazon_orders")[0] for s in cfg.stores}
+        pending_items = {s.id: _orders_needing_items(conn, s.id) for s in cfg.stores}
+
+    def fetch(store_id: str) -> dict[str, Any]:
+        store = cfg.store(store_id)
+        client = spapi_client(cfg, store, amazon_credentials)
+        client.ensure_access_token()  # also learns the server's clock for the first window
+        mark = marks[store_id]
+        if mark is None:
+            since = client.server_now() - timedelta(days=cfg.amazon.orders_initial_lookback_days)
+        else:
+            since = mark - timedelta(minutes=cfg.amazon.orders_overlap_minutes)
+        pages = client.iter_orders([store.marketplace_id], last_updated_after=since)
+        orders = list(pages)
+        fetched_at = client.server_now()
+        next_mark = getattr(pages, "last_updated_before", None) or mark
+        order_frame = pd.DataFrame(
+            [order_row(store_id, o, fetched_at) for o in orders], columns=ORDER_COLUMNS
+        )
+        wanted = list(dict.fromkeys([o["AmazonOrderId"] for o in orders] + pending_items[store_id]))
+        items: list[dict[str, Any]] = []
+        done: list[str] = []
+        started = time.monotonic()
+        for order_id in wanted:
+            if time.monotonic() - started > cfg.amazon.order_items_budget_seconds:
+                break
+            for item in client.get_order_items(order_id):
+                items.append(order_item_row(store_id, order_id, item, client.server_now()))
+            done.append(order_id)
+        return {
+            "orders": order_frame,
+            "items": pd.DataFrame(items, columns=ITEM_COLUMNS),
+            "items_done": done,
+            "items_waiting": len(wanted) - len(done),
+            "watermark": _ts(next_mark) if isinstance(next_mark, str) else next_mark,
+            "now": client.server_now(),
+        }
+
+    fetched = fetch_all([s.id for s in cfg.stores], fetch, log=context.log.warning)
+    summary: list[list[object]] = []
+    with duckdb.get_connection() as conn:
+        for store in cfg.stores:
+            result: StoreFetch = fetched[store.id]
+            now = datetime.now(UTC)
+            message = None
+            rows = None
+            if result.ok:
+                value = result.value
+                now = value["now"]
+                _write_orders(conn, store.id, value, now)
+                rows, outcome = len(value["orders"]), "ok"
+                if value["items_waiting"]:
+                    message = f"{value['items_waiting']} orders wait for their lines (next tick)"
+            else:
+                fields = error_fields(result.error, "getOrders")  # type: ignore[arg-type]
+                record_api_error(
+                    conn,
+                    store_id=store.id,
+                    operation=fields.operation,
+                    http_status=fields.http_status,
+                    code=fields.code,
+                    message=fields.message,
+                    occurred_at=now,
+                    run_id=run_id,
+                )
+                outcome, message = "failed", fields.message
+            record_fetch(
+                conn,
+                run_id=run_id,
+                store_id=store.id,
+                dataset="amazon_orders",
+                outcome=outcome,
+                rows_loaded=rows,
+                rows_rejected=None,
+                seconds=result.seconds,
+                message=message,
+                finished_at=now,
+            )
+            summary.append([store.id, outcome, rows, f"{result.seconds:.1f}", message])
+        metadata = table_metadata(conn, "raw.amazon_orders")
+        metadata["rows_per_store"] = rows_per_store(conn, "raw.amazon_orders")
+        metadata["order_items"] = rows_per_store(conn, "raw.amazon_order_items")
+    metadata["summary"] = markdown_table(
+        ["store", "outcome", "orders fetched", "seconds", "message"], summary
+    )
+    return dg.MaterializeResult(metadata=metadata)
+
+
+def _write_orders(
+    conn: duckdb.DuckDBPyConnection, store_id: str, value: dict[str, Any], now: datetime
+) -> None:
+    """Upsert orders (keeping when their lines were fetched), upsert lines, move the watermark."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.register("order_frame", value["orders"])
+        conn.execute(
+            "INSERT INTO raw.amazon_orders BY NAME SELECT * FROM order_frame "
+            "ON CONFLICT (amazon_order_id) DO UPDATE SET "
+            "marketplace_id = excluded.marketplace_id, purchase_date = excluded.purchase_date, "
+            "last_update_date = excluded.last_update_date, order_status = excluded.order_status, "
+            "fulfillment_channel = excluded.fulfillment_channel, "
+            "sales_channel = excluded.sales_channel, order_type = excluded.order_type, "
+            "currency = excluded.currency, order_total = excluded.order_total, "
+            "number_of_items_shipped = excluded.number_of_items_shipped, "
+            "number_of_items_unshipped = excluded.number_of_items_unshipped, "
+            "is_business_order = excluded.is_business_order, is_prime = excluded.is_prime, "
+            "order_json = excluded.order_json, fetched_at = excluded.fetched_at"
+        )
+        conn.unregister("order_frame")
+        conn.register("item_frame", value["items"])
+        conn.execute("INSERT OR REPLACE INTO raw.amazon_order_items BY NAME SELECT * FROM item_frame")
+        conn.unregister("item_frame")
+        if value["items_done"]:
+            conn.execute(
+                "UPDATE raw.amazon_orders SET items_fetched_at = ? "
+                "WHERE amazon_order_id IN (SELECT unnest(?::VARCHAR[]))",
+                [now, value["items_done"]],
+            )
+        set_watermark(
+            conn,
+            store_id,
+            "amazon_orders",
+            watermark=value["watermark"],
+            last_full_at=None,
+            updated_at=now,
+        )
+        conn.execute("COMMIT")
+    except Exception:
+        conn.execute("ROLLBACK")
+        raise

@@ -1,0 +1,256 @@
+"""``amazon_listings_snapshot``: every store's All Listings report, landed in ``raw.amazon_listings``.
+
+A tick asks Amazon for a GET_MERCHANT_LISTINGS_ALL_DATA report (or picks up the request still in
+flight), waits a bounded time, and when the report is done replaces the store's rows in one
+transaction. A pending report stays for the next tick; a failed one leaves the last good snapshot.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from asc_pipelines import constants
+from asc_pipelines.config import AscConfig
+from asc_pipelines.defs.clients import spapi_client
+from asc_pipelines.defs.metadata import markdown_table, rows_per_store, table_metadata
+from asc_pipelines.defs.resources import AmazonCredentials, AscSettings
+from asc_pipelines.defs.stores import StoreFetch, error_fields, fetch_all
+from asc_pipelines.sources.report_flow import ReportOutcome, ReportRequest, advance_report
+from asc_pipelines.sources.reports import stage_listing_report
+from asc_pipelines.warehouse.records import record_api_error, record_fetch
+from asc_pipelines.warehouse.schema import ensure_schema
+
+WRITER_POOL = "duckdb_writer"
+DATASET = "amazon_listings"
+REPORT_TYPE = constants.REPORT_TYPE_ALL_LISTINGS
+
+
+def _in_flight(conn: duckdb.DuckDBPyConnection) -> dict[str, ReportRequest]:
+    rows = conn.execute(
+        "SELECT store_id, report_id, report_type, requested_at, status, document_id "
+        "FROM raw.report_requests WHERE report_type = ?",
+        [REPORT_TYPE],
+    ).fetchall()
+    return {
+        store_id: ReportRequest(
+            report_id=report_id,
+            report_type=report_type,
+            requested_at=requested_at,
+            status=status,
+            document_id=document_id,
+        )
+        for store_id, report_id, report_type, requested_at, status, document_id in rows
+    }
+
+
+def _save_in_flight(
+    conn: duckdb.DuckDBPyConnection, store_id: str, request: ReportRequest, now: datetime
+) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO raw.report_requests VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            store_id,
+            request.report_type,
+            request.report_id,
+            request.status,
+            request.requested_at,
+            request.document_id,
+            now,
+        ],
+    )
+
+
+def _replace_snapshot(
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    store_id: str,
+    outcome: ReportOutcome,
+    marketplace_code: str,
+    work_dir: Path,
+    snapshot_at: datetime,
+    run_id: str,
+) -> tuple[int, int]:
+    """Stage the downloaded report and swap it in for the store's rows, all or nothing."""
+    assert outcome.report is not None and outcome.request is not None
+    staged = stage_listing_report(
+        conn,
+        outcome.report.path,
+        charset=outcome.report.charset,
+        marketplace_code=marketplace_code,
+        store_id=store_id,
+        work_dir=work_dir,
+    )
+    report_id = outcome.request.report_id
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.execute("DELETE FROM raw.amazon_listings WHERE store_id = ?", [store_id])
+        conn.execute(
+            "INSERT INTO raw.amazon_listings BY NAME "
+            "SELECT * EXCLUDE (store_id), ? AS store_id, ? AS report_id, ? AS snapshot_at "
+            "FROM stage_listings",
+            [store_id, report_id, snapshot_at],
+        )
+        conn.execute(
+            "INSERT INTO raw.rejected_rows BY NAME "
+            "SELECT source, ? AS store_id, line_number, raw_line, reason, "
+            "? AS rejected_at, ? AS report_id FROM stage_rejected_rows",
+            [store_id, snapshot_at, report_id],
+        )
+        conn.execute(
+            "INSERT INTO raw.amazon_listing_snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                store_id,
+                report_id,
+                snapshot_at,
+                staged.rows,
+                staged.rejected,
+                staged.variant,
+                staged.charset,
+                outcome.report.bytes_downloaded,
+                run_id,
+            ],
+        )
+        conn.execute(
+            "DELETE FROM raw.report_requests WHERE store_id = ? AND report_type = ?",
+            [store_id, REPORT_TYPE],
+        )
+        conn.execute("COMMIT")
+    except Exception:
+        conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.execute("DROP TABLE IF EXISTS stage_listings")
+        conn.execute("DROP TABLE IF EXISTS stage_rejected_rows")
+    return staged.rows, staged.rejected
+
+
+@dg.asset(
+    group_name="amazon",
+    kinds={"duckdb"},
+    pool=WRITER_POOL,
+    owners=["team:asc"],
+    tags={"source": "amazon"},
+)
+def amazon_listings_snapshot(
+    context: dg.AssetExecutionContext,
+    settings: AscSettings,
+    amazon_credentials: AmazonCredentials,
+    duckdb: DuckDBResource,
+) -> dg.MaterializeResult:
+    """Every Amazon listing of every store, from the All Listings report (one row per seller SKU).
+
+    Lands in ``raw.amazon_listings``. Malformed report lines go to ``raw.rejected_rows`` with the
+    reason; a store whose report failed keeps its last good snapshot and is recorded in
+    ``raw.api_errors``; a report Amazon has not finished is picked up by the next tick.
+    """
+    cfg: AscConfig = settings.load()
+    run_id = context.run.run_id
+    with duckdb.get_connection() as conn:
+        ensure_schema(conn)
+        in_flight = _in_flight(conn)
+
+    def fetch(store_id: str) -> tuple[ReportOutcome, datetime]:
+        store = cfg.store(store_id)
+        client = spapi_client(cfg, store, amazon_credentials)
+        outcome = advance_report(
+            client,
+            report_type=REPORT_TYPE,
+            marketplace_id=store.marketplace_id,
+            in_flight=in_flight.get(store_id),
+            wait_seconds=cfg.amazon.report_wait_seconds,
+            poll_seconds=cfg.amazon.report_poll_seconds,
+            dest_dir=settings.work_dir(f"reports/{store_id}"),
+        )
+        return outcome, client.server_now()
+
+    fetched: dict[str, StoreFetch[tuple[ReportOutcome, datetime]]] = fetch_all(
+        [s.id for s in cfg.stores], fetch, log=context.log.warning
+    )
+    summary: list[list[object]] = []
+    outcomes: dict[str, str] = {}
+    with duckdb.get_connection() as conn:
+        for store in cfg.stores:
+            result = fetched[store.id]
+            now = datetime.now(UTC)
+            rows = rejected = None
+            message: str | None = None
+            try:
+                if not result.ok:
+                    raise result.error  # type: ignore[misc]
+                outcome, server_now = result.value  # type: ignore[misc]
+                now = server_now
+                if outcome.state == "done":
+                    rows, rejected = _replace_snapshot(
+                        conn,
+                        store_id=store.id,
+                        outcome=outcome,
+                        marketplace_code=store.marketplace,
+                        work_dir=settings.work_dir(f"staging/{store.id}"),
+                        snapshot_at=server_now,
+                        run_id=run_id,
+                    )
+                    state = "ok"
+                    outcome.report.path.unlink(missing_ok=True)  # type: ignore[union-attr]
+                elif outcome.state == "pending":
+                    assert outcome.request is not None
+                    _save_in_flight(conn, store.id, outcome.request, server_now)
+                    state, message = "pending", outcome.message
+                else:
+                    conn.execute(
+                        "DELETE FROM raw.report_requests WHERE store_id = ? AND report_type = ?",
+                        [store.id, REPORT_TYPE],
+                    )
+                    status = outcome.request.status if outcome.request else None
+                    record_api_error(
+                        conn,
+                        store_id=store.id,
+                        operation="getReport",
+                        http_status=None,
+                        code=status or "FAILED",
+                        message=outcome.message,
+                        occurred_at=server_now,
+                        run_id=run_id,
+                    )
+                    state, message = "failed", outcome.message
+            except Exception as exc:  # recorded; the store keeps its last good snapshot
+                fields = error_fields(exc, "amazon_listings_snapshot")
+                record_api_error(
+                    conn,
+                    store_id=store.id,
+                    operation=fields.operation,
+                    http_status=fields.http_status,
+                    code=fields.code,
+                    message=fields.message,
+                    occurred_at=now,
+                    run_id=run_id,
+                )
+                state, message = "failed", fields.message
+                context.log.error(f"store {store.id}: listings snapshot failed: {fields.message}")
+            record_fetch(
+                conn,
+                run_id=run_id,
+                store_id=store.id,
+                dataset=DATASET,
+                outcome=state,
+                rows_loaded=rows,
+                rows_rejected=rejected,
+                seconds=result.seconds,
+                message=message,
+                finished_at=now,
+            )
+            outcomes[store.id] = state
+            summary.append([store.id, state, rows, rejected, f"{result.seconds:.1f}", message])
+        metadata = table_metadata(conn, "raw.amazon_listings")
+        metadata["rows_per_store"] = rows_per_store(conn, "raw.amazon_listings")
+    metadata["store_outcomes"] = outcomes
+    metadata["rejected_rows_this_tick"] = sum(int(r[3] or 0) for r in summary)
+    metadata["fetch_seconds"] = {str(r[0]): float(str(r[4])) for r in summary}
+    metadata["summary"] = markdown_table(
+        ["store", "outcome", "rows", "rejected", "seconds", "message"], summary
+    )
+    return dg.MaterializeResult(metadata=metadata)

@@ -1,0 +1,74 @@
+"""Run one fetch per store in parallel and keep each store's failure to itself.
+
+Network waits (reports processing at Amazon, rate-limit pacing) dominate a tick, so stores are
+fetched on threads; DuckDB writes happen afterwards, one store at a time, on one connection.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass
+class StoreFetch(Generic[T]):
+    """What one store's fetch produced: a value, or the error that stopped it."""
+
+    store_id: str
+    value: T | None = None
+    error: BaseException | None = None
+    seconds: float = 0.0
+    detail: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class ErrorFields:
+    operation: str
+    http_status: int | None
+    code: str | None
+    message: str
+
+
+def error_fields(exc: BaseException, default_operation: str) -> ErrorFields:
+    """Fields for ``raw.api_errors`` from any exception (the clients' carry operation/status/code)."""
+    operation = getattr(exc, "operation", None) or default_operation
+    status = getattr(exc, "http_status", None)
+    code = getattr(exc, "code", None) or type(exc).__name__
+    message = str(exc) or type(exc).__name__
+    return ErrorFields(str(operation), status, None if code is None else str(code), message)
+
+
+def fetch_all(
+    store_ids: list[str],
+    fetch: Callable[[str], T],
+    *,
+    max_workers: int = 4,
+    log: Callable[[str], None] | None = None,
+) -> dict[str, StoreFetch[T]]:
+    """Call ``fetch(store_id)`` for every store; an exception is captured for that store only."""
+
+    def run(store_id: str) -> StoreFetch[T]:
+        started = time.monotonic()
+        try:
+            value = fetch(store_id)
+            return StoreFetch(store_id, value=value, seconds=time.monotonic() - started)
+        except Exception as exc:  # one store's failure must not stop the others
+            if log is not None:
+                log(f"store {store_id}: {type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}")
+            return StoreFetch(store_id, error=exc, seconds=time.monotonic() - started)
+
+    if not store_ids:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(max_workers, len(store_ids))) as pool:
+        results = list(pool.map(run, store_ids))
+    return {result.store_id: result for result in results}

@@ -1,0 +1,132 @@
+"""Run one sync tick in-process through Dagster (what `asc sync` and `asc demo` do) and summarize it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from asc_pipelines.defs.jobs import SYNC_JOB_NAME
+from asc_pipelines.warehouse.schema import PUBLISHED_FILE, WAREHOUSE_FILE
+
+DAGSTER_YAML = """\
+# Instance settings for runs started by `asc sync` / `asc demo` / `make dev`.
+telemetry:
+  enabled: false
+"""
+
+SUMMARY_TABLES = (
+    "raw.amazon_listings",
+    "raw.amazon_listing_issues",
+    "raw.amazon_orders",
+    "raw.amazon_order_items",
+    "raw.rejected_rows",
+    "raw.api_errors",
+)
+
+
+def prepare_dagster_home(data_dir: Path) -> Path:
+    """Use ``$DAGSTER_HOME`` if set, else ``<data_dir>/dagster_home`` (created, telemetry off)."""
+    if os.environ.get("DAGSTER_HOME"):
+        return Path(os.environ["DAGSTER_HOME"])
+    home = (data_dir / "dagster_home").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+@dataclass
+class SyncResult:
+    """How a tick went: the run, and per store and dataset ok / pending / failed."""
+
+    run_id: str
+    run_success: bool
+    outcomes: dict[str, dict[str, str]] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def every_store_ok(self) -> bool:
+        return self.run_success and all(
+            outcome == "ok" for datasets in self.outcomes.values() for outcome in datasets.values()
+        )
+
+
+def run_sync(
+    defs: dg.Definitions, data_dir: Path, instance: dg.DagsterInstance | None = None
+) -> SyncResult:
+    """Execute the sync job once, in this process, exactly as the schedule's runs execute it."""
+    job = defs.resolve_job_def(SYNC_JOB_NAME)
+    if instance is None:
+        prepare_dagster_home(data_dir)
+        instance = dg.DagsterInstance.get()
+    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    sync = SyncResult(run_id=result.run_id, run_success=result.success)
+    if not result.success:
+        for event in result.all_events:
+            if event.is_failure and event.event_specific_data is not None:
+                error = getattr(event.event_specific_data, "error", None)
+                if error is not None:
+                    sync.messages.append(f"{event.step_key}: {error.message.strip()}")
+    warehouse = data_dir / WAREHOUSE_FILE
+    if warehouse.exists():
+        conn = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            rows = conn.execute(
+                "SELECT store_id, dataset, outcome, message FROM raw.store_fetches "
+                "WHERE run_id = ? ORDER BY store_id, dataset",
+                [result.run_id],
+            ).fetchall()
+        except duckdb.CatalogException:
+            rows = []
+        finally:
+            conn.close()
+        for store_id, dataset, outcome, message in rows:
+            sync.outcomes.setdefault(store_id, {})[dataset] = outcome
+            if outcome != "ok" and message:
+                sync.messages.append(f"{store_id} {dataset} {outcome}: {message}")
+    return sync
+
+
+def summary_text(data_dir: Path, sync: SyncResult) -> str:
+    """Rows per table and store, where the files are, and how to open the UI."""
+    lines = [f"Sync run {sync.run_id}: {'succeeded' if sync.run_success else 'FAILED'}"]
+    for store_id, datasets in sorted(sync.outcomes.items()):
+        parts = ", ".join(f"{d}={o}" for d, o in sorted(datasets.items()))
+        lines.append(f"  {store_id:<10} {parts}")
+    lines.extend(f"  ! {m}" for m in sync.messages)
+    published = data_dir / PUBLISHED_FILE
+    source = published if published.exists() else data_dir / WAREHOUSE_FILE
+    if source.exists():
+        conn = duckdb.connect(str(source), read_only=True)
+        try:
+            lines.append("")
+            lines.append(f"{'table':<32}{'store':<12}{'rows':>10}")
+            for table in SUMMARY_TABLES:
+                per_store = conn.execute(
+                    f"SELECT coalesce(store_id, '-'), count(*) FROM {table} "  # noqa: S608
+                    "GROUP BY ALL ORDER BY 1"
+                ).fetchall()
+                if not per_store:
+                    lines.append(f"{table:<32}{'(all)':<12}{0:>10}")
+                for store_id, count in per_store:
+                    lines.append(f"{table:<32}{store_id:<12}{count:>10}")
+            count = conn.execute("SELECT count(*) FROM raw.magento_products").fetchone()[0]
+            lines.append(f"{'raw.magento_products':<32}{'magento':<12}{count:>10}")
+            count = conn.execute("SELECT count(*) FROM raw.magento_source_items").fetchone()[0]
+            lines.append(f"{'raw.magento_source_items':<32}{'magento':<12}{count:>10}")
+        finally:
+            conn.close()
+    lines += [
+        "",
+        f"Pipeline's private DuckDB file: {(data_dir / WAREHOUSE_FILE).resolve()}",
+        f"Analysts' copy (open read-only): {published.resolve()}",
+        f"  duckdb -readonly {published.resolve()}",
+        "Dagster UI: make dev   (then open http://127.0.0.1:3000)",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,89 @@
+"""Point the pipeline at a running sandbox: the ``asc.yaml`` it needs and the variables it reads.
+
+The sandbox's credentials are public dummy values (``sandbox/credentials.py``); they are written
+into the config's ``env_defaults`` so ``asc sync --config FILE`` works in the same shell, and
+printed as ``export`` lines for other tools. A real deployment sets the variables itself.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from asc_pipelines.config import (
+    LWA_CLIENT_ID_ENV,
+    LWA_CLIENT_SECRET_ENV,
+    MAGENTO_PASSWORD_ENV,
+    MAGENTO_USERNAME_ENV,
+    default_refresh_token_env,
+)
+from asc_pipelines.sandbox import credentials
+
+
+def world_stores(world_dir: Path) -> list[dict[str, Any]]:
+    """The stores a world declares in its ``world.json``."""
+    world = json.loads((world_dir / "world.json").read_text(encoding="utf-8"))
+    return list(world["stores"])
+
+
+def sandbox_env(stores: list[dict[str, Any]]) -> dict[str, str]:
+    """The environment variables (name → sandbox value) the pipeline reads for these stores."""
+    env = {
+        LWA_CLIENT_ID_ENV: credentials.LWA_CLIENT_ID,
+        LWA_CLIENT_SECRET_ENV: credentials.LWA_CLIENT_SECRET,
+        MAGENTO_USERNAME_ENV: credentials.MAGENTO_ADMIN_USERNAME,
+        MAGENTO_PASSWORD_ENV: credentials.MAGENTO_ADMIN_PASSWORD,
+    }
+    for store in stores:
+        env[default_refresh_token_env(store["id"])] = credentials.refresh_token(store["id"])
+    return env
+
+
+def sandbox_config(
+    world_dir: Path,
+    base_url: str,
+    *,
+    rate_scale: float = 1.0,
+    report_wait_seconds: float = 60.0,
+    report_poll_seconds: float = 0.5,
+) -> dict[str, Any]:
+    """An ``asc.yaml`` (as a dict) pointing every store and Magento at the sandbox at ``base_url``."""
+    stores = world_stores(world_dir)
+    return {
+        "stores": [
+            {
+                "id": s["id"],
+                "marketplace": s["marketplace"],
+                "seller_id": s["seller_id"],
+                "website": s.get("website", "base"),
+                **({"name": s["name"]} if s.get("name") else {}),
+                "endpoint": base_url,
+            }
+            for s in stores
+        ],
+        "amazon": {
+            "lwa_token_url": f"{base_url}/auth/o2/token",
+            "rate_scale": rate_scale,
+            "report_wait_seconds": report_wait_seconds,
+            "report_poll_seconds": report_poll_seconds,
+            "backoff_base_seconds": 0.2,
+        },
+        "magento": {"base_url": base_url, "store_code": "all"},
+        "env_defaults": sandbox_env(stores),
+    }
+
+
+def write_sandbox_config(path: Path, world_dir: Path, base_url: str, **options: Any) -> Path:
+    """Write the sandbox ``asc.yaml`` to ``path`` and return it."""
+    config = sandbox_config(world_dir, base_url, **options)
+    header = (
+        "# Written by `asc sandbox serve --write-config`: every store and Magento point at the\n"
+        "# local sandbox. env_defaults holds the sandbox's public dummy credentials; a real\n"
+        "# deployment removes it and sets these environment variables itself.\n"
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(header + yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path

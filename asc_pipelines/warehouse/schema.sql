@@ -1,0 +1,259 @@
+-- The raw layer: what Amazon and Magento said, typed, one current snapshot per store and source.
+-- Names and columns here are an interface analysts rely on: change them only with a migration.
+
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS core;
+CREATE SCHEMA IF NOT EXISTS reporting;
+
+CREATE TABLE IF NOT EXISTS raw.amazon_listings (
+    store_id VARCHAR NOT NULL,
+    seller_sku VARCHAR NOT NULL,
+    asin VARCHAR,
+    product_id VARCHAR,
+    product_id_type VARCHAR,
+    item_name VARCHAR,
+    item_description VARCHAR,
+    listing_id VARCHAR,
+    price DECIMAL(18, 2),
+    quantity INTEGER,
+    pending_quantity INTEGER,
+    status VARCHAR,
+    fulfillment_channel VARCHAR,
+    item_condition VARCHAR,
+    open_date TIMESTAMPTZ,
+    open_date_raw VARCHAR,
+    image_url VARCHAR,
+    item_is_marketplace VARCHAR,
+    will_ship_internationally VARCHAR,
+    expedited_shipping VARCHAR,
+    merchant_shipping_group VARCHAR,
+    item_note VARCHAR,
+    zshop_shipping_fee VARCHAR,
+    zshop_category1 VARCHAR,
+    zshop_browse_path VARCHAR,
+    zshop_storefront_feature VARCHAR,
+    zshop_boldface VARCHAR,
+    asin2 VARCHAR,
+    asin3 VARCHAR,
+    add_delete VARCHAR,
+    bid_for_featured_placement VARCHAR,
+    minimum_order_quantity VARCHAR,
+    sell_remainder VARCHAR,
+    business_price VARCHAR,
+    extra JSON,
+    line_number BIGINT,
+    report_id VARCHAR,
+    snapshot_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (store_id, seller_sku)
+);
+COMMENT ON TABLE raw.amazon_listings IS 'Latest good All Listings report (GET_MERCHANT_LISTINGS_ALL_DATA) per Amazon store: one row per seller SKU. A failed or pending fetch keeps the previous snapshot.';
+COMMENT ON COLUMN raw.amazon_listings.store_id IS 'Amazon store (Seller Central account + marketplace) from asc.yaml';
+COMMENT ON COLUMN raw.amazon_listings.seller_sku IS 'The seller SKU of the listing (report column seller-sku)';
+COMMENT ON COLUMN raw.amazon_listings.asin IS 'Amazon Standard Identification Number (report column asin1)';
+COMMENT ON COLUMN raw.amazon_listings.product_id IS 'The identifier the listing was created with (report column product-id)';
+COMMENT ON COLUMN raw.amazon_listings.product_id_type IS 'Type of product_id: ASIN, ISBN, UPC or EAN (report codes 1-4); other codes kept as given';
+COMMENT ON COLUMN raw.amazon_listings.item_name IS 'Listing title as Amazon holds it (characters outside the report charset arrive as ?)';
+COMMENT ON COLUMN raw.amazon_listings.price IS 'Listing price in the marketplace currency; NULL when the report left it blank';
+COMMENT ON COLUMN raw.amazon_listings.quantity IS 'Merchant-fulfilled quantity; NULL for FBA rows and rows left blank';
+COMMENT ON COLUMN raw.amazon_listings.status IS 'Report status (Active, Inactive, Incomplete); NULL when the file has no status column';
+COMMENT ON COLUMN raw.amazon_listings.fulfillment_channel IS 'DEFAULT = merchant fulfilled (FBM); AMAZON_NA/AMAZON_EU/... = fulfilled by Amazon (FBA)';
+COMMENT ON COLUMN raw.amazon_listings.item_condition IS 'Report condition code (11 = New, 1-4 Used, 5-8 Collectible, 10 Refurbished)';
+COMMENT ON COLUMN raw.amazon_listings.open_date IS 'When the listing was created, converted to UTC from the marketplace-localized text';
+COMMENT ON COLUMN raw.amazon_listings.open_date_raw IS 'open-date exactly as the report wrote it';
+COMMENT ON COLUMN raw.amazon_listings.extra IS 'Report columns this project has no named column for, keyed by their original header';
+COMMENT ON COLUMN raw.amazon_listings.line_number IS 'Line of the report file the row came from (header = line 1)';
+COMMENT ON COLUMN raw.amazon_listings.report_id IS 'Reports API reportId of the snapshot';
+COMMENT ON COLUMN raw.amazon_listings.snapshot_at IS 'When the snapshot was taken, by the Amazon server clock (UTC)';
+
+CREATE TABLE IF NOT EXISTS raw.amazon_listing_snapshots (
+    store_id VARCHAR NOT NULL,
+    report_id VARCHAR,
+    snapshot_at TIMESTAMPTZ NOT NULL,
+    rows_loaded BIGINT NOT NULL,
+    rows_rejected BIGINT NOT NULL,
+    header_variant VARCHAR,
+    charset VARCHAR,
+    bytes_downloaded BIGINT,
+    run_id VARCHAR
+);
+COMMENT ON TABLE raw.amazon_listing_snapshots IS 'One row per listing snapshot that replaced a store''s rows in raw.amazon_listings';
+COMMENT ON COLUMN raw.amazon_listing_snapshots.rows_loaded IS 'Listings loaded into raw.amazon_listings';
+COMMENT ON COLUMN raw.amazon_listing_snapshots.rows_rejected IS 'Report lines kept in raw.rejected_rows instead';
+COMMENT ON COLUMN raw.amazon_listing_snapshots.header_variant IS 'Which known report header layout the file used';
+
+CREATE TABLE IF NOT EXISTS raw.amazon_listing_issues (
+    store_id VARCHAR NOT NULL,
+    seller_sku VARCHAR NOT NULL,
+    asin VARCHAR,
+    item_status VARCHAR[],
+    code VARCHAR,
+    message VARCHAR,
+    severity VARCHAR,
+    categories VARCHAR[],
+    attribute_names VARCHAR[],
+    enforcement_actions VARCHAR[],
+    fetched_at TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE raw.amazon_listing_issues IS 'Current Amazon issues per listing (Listings Items API, listings with ERROR or WARNING issues): one row per issue';
+COMMENT ON COLUMN raw.amazon_listing_issues.item_status IS 'Listing status on Amazon: BUYABLE and/or DISCOVERABLE, empty when neither';
+COMMENT ON COLUMN raw.amazon_listing_issues.code IS 'Amazon issue code, e.g. 90220';
+COMMENT ON COLUMN raw.amazon_listing_issues.severity IS 'ERROR, WARNING or INFO';
+COMMENT ON COLUMN raw.amazon_listing_issues.categories IS 'Issue categories such as MISSING_ATTRIBUTE, INVALID_PRICE';
+COMMENT ON COLUMN raw.amazon_listing_issues.attribute_names IS 'Listing attributes the issue is about';
+COMMENT ON COLUMN raw.amazon_listing_issues.enforcement_actions IS 'What Amazon did about it, e.g. LISTING_SUPPRESSED';
+COMMENT ON COLUMN raw.amazon_listing_issues.fetched_at IS 'When the issues were fetched, by the Amazon server clock';
+
+CREATE TABLE IF NOT EXISTS raw.amazon_orders (
+    store_id VARCHAR NOT NULL,
+    amazon_order_id VARCHAR NOT NULL PRIMARY KEY,
+    marketplace_id VARCHAR,
+    purchase_date TIMESTAMPTZ,
+    last_update_date TIMESTAMPTZ,
+    order_status VARCHAR,
+    fulfillment_channel VARCHAR,
+    sales_channel VARCHAR,
+    order_type VARCHAR,
+    currency VARCHAR,
+    order_total DECIMAL(18, 2),
+    number_of_items_shipped INTEGER,
+    number_of_items_unshipped INTEGER,
+    is_business_order BOOLEAN,
+    is_prime BOOLEAN,
+    order_json JSON,
+    fetched_at TIMESTAMPTZ NOT NULL,
+    items_fetched_at TIMESTAMPTZ
+);
+COMMENT ON TABLE raw.amazon_orders IS 'Amazon orders (Orders API v0), fetched incrementally by LastUpdateDate and deduplicated on AmazonOrderId';
+COMMENT ON COLUMN raw.amazon_orders.order_status IS 'Pending, Unshipped, PartiallyShipped, Shipped, Canceled, ...';
+COMMENT ON COLUMN raw.amazon_orders.order_total IS 'OrderTotal.Amount in currency; NULL for Pending orders (Amazon omits it)';
+COMMENT ON COLUMN raw.amazon_orders.order_json IS 'The Order object as Amazon returned it';
+COMMENT ON COLUMN raw.amazon_orders.items_fetched_at IS 'When the order items were last fetched; NULL = still to fetch (the next tick does)';
+
+CREATE TABLE IF NOT EXISTS raw.amazon_order_items (
+    store_id VARCHAR NOT NULL,
+    amazon_order_id VARCHAR NOT NULL,
+    order_item_id VARCHAR NOT NULL,
+    asin VARCHAR,
+    seller_sku VARCHAR,
+    title VARCHAR,
+    quantity_ordered INTEGER,
+    quantity_shipped INTEGER,
+    currency VARCHAR,
+    item_price DECIMAL(18, 2),
+    condition_id VARCHAR,
+    item_json JSON,
+    fetched_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (amazon_order_id, order_item_id)
+);
+COMMENT ON TABLE raw.amazon_order_items IS 'Lines of Amazon orders (getOrderItems), deduplicated on AmazonOrderId + OrderItemId';
+COMMENT ON COLUMN raw.amazon_order_items.item_price IS 'ItemPrice.Amount: the line total for quantity_ordered units';
+
+CREATE TABLE IF NOT EXISTS raw.magento_products (
+    sku VARCHAR NOT NULL PRIMARY KEY,
+    entity_id BIGINT,
+    type_id VARCHAR,
+    name VARCHAR,
+    status INTEGER,
+    visibility INTEGER,
+    price DECIMAL(18, 4),
+    website_codes VARCHAR[],
+    asin VARCHAR,
+    upc VARCHAR,
+    ean VARCHAR,
+    isbn VARCHAR,
+    gtin VARCHAR,
+    condition VARCHAR,
+    required_options INTEGER,
+    salable_qty BIGINT,
+    created_at TIMESTAMPTZ,
+    updated_at TIMESTAMPTZ,
+    fetched_at TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE raw.magento_products IS 'The Magento catalog (REST /V1/products, global scope): one row per product, kept current by updated_at increments plus a periodic full pull';
+COMMENT ON COLUMN raw.magento_products.status IS '1 = enabled, 2 = disabled';
+COMMENT ON COLUMN raw.magento_products.visibility IS '1 Not Visible Individually, 2 Catalog, 3 Search, 4 Catalog and Search';
+COMMENT ON COLUMN raw.magento_products.website_codes IS 'Codes of the Magento websites the product is assigned to';
+COMMENT ON COLUMN raw.magento_products.asin IS 'ASIN from the configured attribute (default amazon_asin)';
+COMMENT ON COLUMN raw.magento_products.upc IS 'UPC as entered in Magento (not validated here)';
+COMMENT ON COLUMN raw.magento_products.condition IS 'Amazon condition from the configured attribute (default amazon_condition)';
+COMMENT ON COLUMN raw.magento_products.required_options IS '1 when the product has required options (cannot be listed as is)';
+COMMENT ON COLUMN raw.magento_products.salable_qty IS 'Sum of enabled MSI source item quantities, floored; 0 without source items';
+COMMENT ON COLUMN raw.magento_products.updated_at IS 'Magento updated_at (UTC); stock changes do not move it';
+COMMENT ON COLUMN raw.magento_products.fetched_at IS 'When this row was last fetched, by the Magento server clock';
+
+CREATE TABLE IF NOT EXISTS raw.magento_source_items (
+    sku VARCHAR NOT NULL,
+    source_code VARCHAR NOT NULL,
+    quantity DECIMAL(18, 4),
+    status INTEGER,
+    fetched_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (sku, source_code)
+);
+COMMENT ON TABLE raw.magento_source_items IS 'Magento MSI source items (stock per source), pulled in full every tick because stock changes do not bump product updated_at';
+COMMENT ON COLUMN raw.magento_source_items.status IS '1 = in stock / enabled, 0 = out of stock / disabled';
+
+CREATE TABLE IF NOT EXISTS raw.api_errors (
+    store_id VARCHAR,
+    operation VARCHAR NOT NULL,
+    http_status INTEGER,
+    code VARCHAR,
+    message VARCHAR,
+    occurred_at TIMESTAMPTZ NOT NULL,
+    run_id VARCHAR
+);
+COMMENT ON TABLE raw.api_errors IS 'Every failed fetch: which store (or magento), which operation, what the service said. Never contains credentials.';
+COMMENT ON COLUMN raw.api_errors.store_id IS 'Amazon store id, or magento for the Magento catalog';
+COMMENT ON COLUMN raw.api_errors.operation IS 'SP-API operationId (createReport, getOrders, ...) or magento.* operation';
+COMMENT ON COLUMN raw.api_errors.http_status IS 'HTTP status, NULL for connection failures and parse errors';
+COMMENT ON COLUMN raw.api_errors.code IS 'Error code the service gave (QuotaExceeded, invalid_grant, FATAL, ...) or the failure kind';
+
+CREATE TABLE IF NOT EXISTS raw.rejected_rows (
+    source VARCHAR NOT NULL,
+    store_id VARCHAR,
+    line_number BIGINT,
+    raw_line VARCHAR,
+    reason VARCHAR NOT NULL,
+    rejected_at TIMESTAMPTZ NOT NULL,
+    report_id VARCHAR
+);
+COMMENT ON TABLE raw.rejected_rows IS 'Input rows that could not be loaded, with the reason; nothing is dropped silently';
+COMMENT ON COLUMN raw.rejected_rows.source IS 'Where the row came from, e.g. amazon_listings_report';
+COMMENT ON COLUMN raw.rejected_rows.raw_line IS 'The line as received (decoded), tabs included';
+
+CREATE TABLE IF NOT EXISTS raw.store_fetches (
+    run_id VARCHAR,
+    store_id VARCHAR NOT NULL,
+    dataset VARCHAR NOT NULL,
+    outcome VARCHAR NOT NULL,
+    rows_loaded BIGINT,
+    rows_rejected BIGINT,
+    seconds DOUBLE,
+    message VARCHAR,
+    finished_at TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE raw.store_fetches IS 'One row per store, dataset and tick: did the fetch succeed (ok), wait for Amazon (pending) or fail (failed)';
+COMMENT ON COLUMN raw.store_fetches.dataset IS 'amazon_listings, amazon_listing_issues, amazon_orders or magento_catalog';
+COMMENT ON COLUMN raw.store_fetches.outcome IS 'ok, pending (report still processing; kept for the next tick) or failed (see raw.api_errors)';
+
+CREATE TABLE IF NOT EXISTS raw.report_requests (
+    store_id VARCHAR NOT NULL,
+    report_type VARCHAR NOT NULL,
+    report_id VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    requested_at TIMESTAMPTZ NOT NULL,
+    document_id VARCHAR,
+    updated_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (store_id, report_type)
+);
+COMMENT ON TABLE raw.report_requests IS 'Report requests still in flight at Amazon; the next tick picks them up instead of asking again';
+
+CREATE TABLE IF NOT EXISTS raw.source_watermarks (
+    store_id VARCHAR NOT NULL,
+    dataset VARCHAR NOT NULL,
+    watermark TIMESTAMPTZ,
+    last_full_at TIMESTAMPTZ,
+    updated_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (store_id, dataset)
+);
+COMMENT ON TABLE raw.source_watermarks IS 'How far each incremental fetch got: the next tick asks only for what changed since (minus an overlap)';
+COMMENT ON COLUMN raw.source_watermarks.last_full_at IS 'Last full reconciliation (Magento catalog)';

@@ -1,0 +1,49 @@
+"""Shared fixtures: worlds, a running sandbox on 127.0.0.1, and a config pointing at it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+HANDMADE_WORLD = DATA / "handmade_world"
+
+
+@pytest.fixture
+def handmade_world(tmp_path: Path) -> Path:
+    """A private copy of the hand-written world (tests may let the sandbox evolve it)."""
+    target = tmp_path / "handmade_world"
+    shutil.copytree(HANDMADE_WORLD, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def small_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated world: 300 products, two stores (us cp1252 29 columns, uk 31 columns)."""
+    from asc_pipelines.sandbox.generate import generate_world
+
+    out = tmp_path_factory.mktemp("small_world")
+    generate_world(out, products=300, stores=2, seed=11)
+    return out
+
+
+@pytest.fixture
+def sandbox_factory() -> Iterator:
+    """Start sandboxes on free loopback ports; all are stopped at the end of the test."""
+    from asc_pipelines.sandbox.server import SandboxServer
+
+    started: list[SandboxServer] = []
+
+    def start(world: Path, **options: object) -> SandboxServer:
+        options.setdefault("rate_scale", 50.0)
+        options.setdefault("report_delay_seconds", 0.3)
+        server = SandboxServer(world, host="127.0.0.1", port=0, **options).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
