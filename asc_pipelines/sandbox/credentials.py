@@ -1,4 +1,4 @@
-"""The sandbox's public dummy credentials. They open only the local sandbox, never a real service."""
+"""The sandbox's public dummy credentials: they open only the local sandbox, no real service."""
 
 from __future__ import annotations
 

@@ -1,0 +1,316 @@
+"""The sandbox as ONE WSGI app on one port: LWA, SP-API, report downloads, Magento, control.
+
+Routes:
+- ``POST /auth/o2/token``: Login With Amazon (``lwaToken``).
+- SP-API paths (``/reports/...``, ``/listings/...``, ``/orders/...``): see ``spapi_app``.
+- ``GET /_sandbox/documents/<id>``: report downloads, S3 style (``downloadReportDocument``).
+- ``/rest/...``: Magento 2 REST, delegated to ``magento_api.MagentoSandbox``.
+- ``/_sandbox/advance``, ``/_sandbox/state``, ``/_sandbox/faults``: the control endpoints.
+
+Faults (``latency``, ``reset``, ``status``, ``truncate``) wrap every API by operation name, and
+every response carries a ``Date`` header from the SANDBOX clock, which the pipeline reads as
+server time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import socket
+import struct
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from werkzeug.http import http_date
+from werkzeug.wrappers import Request, Response
+
+from asc_pipelines.sandbox.amazon_state import AmazonState
+from asc_pipelines.sandbox.clock import SandboxClock
+from asc_pipelines.sandbox.documents import DOCUMENTS_PATH, DocumentStore, s3_error
+from asc_pipelines.sandbox.evolve import evolve_amazon
+from asc_pipelines.sandbox.faults import Fault, FaultInjector
+from asc_pipelines.sandbox.lwa import TokenRegistry, handle_token_request
+from asc_pipelines.sandbox.ratelimit import RateLimiter
+from asc_pipelines.sandbox.reports_api import ReportsApi
+from asc_pipelines.sandbox.responses import json_response, quota_exceeded, spapi_error
+from asc_pipelines.sandbox.spapi_app import SpApi
+from asc_pipelines.sandbox.world import load_world
+
+LWA_PATH = "/auth/o2/token"
+CONTROL_PREFIX = "/_sandbox/"
+MAGENTO_PREFIX = "/rest/"
+MAGENTO_MODULE = "asc_pipelines.sandbox.magento_api"
+
+_SPAPI_STATUS_ERRORS = {
+    500: ("InternalFailure", "We encountered an internal error. Please try again."),
+    503: ("ServiceUnavailable", "Service temporarily unavailable. Please try again later."),
+}
+_S3_STATUS_ERRORS = {
+    403: ("AccessDenied", "Access Denied"),
+    500: ("InternalError", "We encountered an internal error. Please try again."),
+    503: ("SlowDown", "Please reduce your request rate."),
+}
+
+
+def _load_magento(world_dir: Path, clock: Callable[[], Any], seed: int) -> Any | None:
+    """The Magento part, or None while ``magento_api.py`` does not exist yet."""
+    try:
+        module = importlib.import_module(MAGENTO_MODULE)
+    except ModuleNotFoundError as error:
+        if error.name != MAGENTO_MODULE:
+            raise
+        return None
+    return module.MagentoSandbox(world_dir, clock, seed=seed)
+
+
+def _reset_connection(environ: dict[str, Any]) -> None:
+    """Drop the TCP connection with no response at all (RST), then stop this request."""
+    connection = environ.get("werkzeug.socket")
+    if isinstance(connection, socket.socket):
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        with contextlib.suppress(OSError):
+            connection.shutdown(socket.SHUT_RDWR)
+    raise ConnectionResetError("sandbox fault: connection reset")
+
+
+def _truncated(response: Response) -> Response:
+    """The same response with half its body but the full ``Content-Length``."""
+    body = response.get_data()
+    short = Response(body[: len(body) // 2], status=response.status_code)
+    for key, value in response.headers.items():
+        if key.lower() != "content-length":
+            short.headers.add(key, value)
+    short.headers["Content-Length"] = str(len(body))
+    return short
+
+
+class SandboxApp:
+    """The WSGI application holding the whole simulated world."""
+
+    def __init__(
+        self,
+        world_dir: Path,
+        *,
+        rate_scale: float = 1.0,
+        report_delay_seconds: float = 2.0,
+        seed: int = 0,
+        clock_mode: str = "running",
+    ) -> None:
+        world = load_world(Path(world_dir))
+        self.seed = seed
+        self.tick = 0
+        self.lock = threading.RLock()
+        self.clock = SandboxClock(world.now, clock_mode)
+        self.faults = FaultInjector()
+        self.tokens = TokenRegistry()
+        self.limiter = RateLimiter(rate_scale)
+        self.documents = DocumentStore()
+        self.amazon = AmazonState.from_world(world)
+        self.reports = ReportsApi(self.documents, self.faults, report_delay_seconds)
+        self.spapi = SpApi(
+            self.amazon, self.clock, self.tokens, self.limiter, self.faults, self.reports, self.lock
+        )
+        self.magento = _load_magento(Path(world_dir), self.clock.now, seed)
+
+    # -- world control -------------------------------------------------------------------------
+
+    def advance(self, minutes: float, *, move_clock: bool = True) -> dict[str, Any]:
+        """One evolution tick of both sides; ``move_clock`` also jumps the clock by ``minutes``."""
+        if minutes < 0:
+            raise ValueError("minutes must be >= 0")
+        with self.lock:
+            if move_clock:
+                self.clock.advance(minutes * 60)
+            self.tick += 1
+            now = self.clock.now()
+            summary: dict[str, Any] = {
+                "tick": self.tick,
+                "minutes": minutes,
+                "now": now.isoformat(),
+                "amazon": evolve_amazon(
+                    self.amazon, seed=self.seed, tick=self.tick, minutes=minutes, now=now
+                ),
+            }
+            if self.magento is not None:
+                summary["magento"] = self.magento.evolve(self.tick, minutes)
+            return summary
+
+    def state(self) -> dict[str, Any]:
+        """What ``GET /_sandbox/state`` shows: clock, tick, stores and their counts."""
+        with self.lock:
+            stores = []
+            for store_id, store in self.amazon.stores.items():
+                stores.append(
+                    {
+                        "id": store_id,
+                        "marketplace": store.store.marketplace.code,
+                        "marketplace_id": store.store.marketplace.marketplace_id,
+                        "seller_id": store.store.seller_id,
+                        "website": store.store.website,
+                        "report_charset": store.file.charset,
+                        "listings": len(store.listings),
+                        "listings_with_issues": sum(1 for x in store.listings.values() if x.issues),
+                        "orders": len(store.orders),
+                        "reports": self.reports.count(store_id),
+                        "evolved": store.evolved,
+                    }
+                )
+            return {
+                "now": self.clock.now().isoformat(),
+                "clock_mode": self.clock.mode,
+                "tick": self.tick,
+                "seed": self.seed,
+                "rate_scale": self.limiter.rate_scale,
+                "stores": stores,
+                "magento": self.magento is not None,
+                "faults": [fault.to_json() for fault in self.faults.active()],
+            }
+
+    # -- WSGI ----------------------------------------------------------------------------------
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        request = Request(environ)
+        response = self.dispatch(request)
+        response.headers["Date"] = http_date(self.clock.now())
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        """Route a request, applying armed faults around the API handlers."""
+        path = request.path
+        if path.startswith(DOCUMENTS_PATH):
+            return self._with_faults(request, "downloadReportDocument", "s3", self._download)
+        if path.startswith(CONTROL_PREFIX):
+            return self._control(request)
+        if path == LWA_PATH:
+            return self._with_faults(request, "lwaToken", "lwa", self._lwa)
+        if path.startswith(MAGENTO_PREFIX):
+            if self.magento is None:
+                return json_response(404, {"message": "Request does not match any route."})
+            operation = self.magento.operation_name(request)
+            return self._with_faults(request, operation, "magento", self._magento)
+        return self._with_faults(
+            request, self.spapi.operation_name(request), "spapi", self.spapi.handle
+        )
+
+    def _with_faults(
+        self,
+        request: Request,
+        operation: str | None,
+        family: str,
+        handler: Callable[[Request], Response],
+    ) -> Response:
+        if operation is None:
+            return handler(request)
+        latency = self.faults.take(operation, "latency")
+        if latency is not None and latency.seconds:
+            time.sleep(latency.seconds)
+        if self.faults.take(operation, "reset") is not None:
+            _reset_connection(request.environ)
+        status = self.faults.take(operation, "status")
+        if status is not None:
+            return self._status_fault(status, family)
+        response = handler(request)
+        if self.faults.take(operation, "truncate") is not None:
+            response = _truncated(response)
+        return response
+
+    @staticmethod
+    def _status_fault(fault: Fault, family: str) -> Response:
+        """An error status in the style of the API that fails."""
+        status = int(fault.status or 500)
+        if family == "s3":
+            code, message = _S3_STATUS_ERRORS.get(status, ("InternalError", "Error"))
+            return s3_error(status, code, message)
+        if family == "lwa":
+            return json_response(
+                status, {"error": "server_error", "error_description": "Service unavailable"}
+            )
+        if family == "magento":
+            return json_response(status, {"message": "Internal Error. Details are in the log."})
+        if status == 429:
+            response = quota_exceeded()
+        else:
+            code, message = _SPAPI_STATUS_ERRORS.get(status, ("InternalFailure", "Error"))
+            response = spapi_error(status, code, message)
+        response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
+        return response
+
+    def _magento(self, request: Request) -> Response:
+        with self.lock:
+            return self.magento.handle(request)
+
+    def _lwa(self, request: Request) -> Response:
+        return handle_token_request(
+            request, self.tokens, list(self.amazon.stores), self.clock.now()
+        )
+
+    def _download(self, request: Request) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            return s3_error(405, "MethodNotAllowed", "The specified method is not allowed.")
+        force_gzip = self.faults.take("downloadReportDocument", "content_encoding_gzip")
+        return self.documents.download(request, self.clock.now(), force_gzip is not None)
+
+    # -- control endpoints ---------------------------------------------------------------------
+
+    def _control(self, request: Request) -> Response:
+        name = request.path[len(CONTROL_PREFIX) :].rstrip("/")
+        body = request.get_json(silent=True) if request.data else {}
+        if not isinstance(body, dict):
+            return json_response(400, {"error": "the request body must be a JSON object"})
+        try:
+            if name == "advance" and request.method == "POST":
+                return json_response(200, self.advance(float(body.get("minutes", 5))))
+            if name == "state" and request.method == "GET":
+                return json_response(200, self.state())
+            if name == "faults":
+                return self._faults_endpoint(request, body)
+        except (TypeError, ValueError) as error:
+            return json_response(400, {"error": str(error)})
+        return json_response(404, {"error": f"no control endpoint {request.method} {request.path}"})
+
+    def _faults_endpoint(self, request: Request, body: dict[str, Any]) -> Response:
+        if request.method == "POST":
+            fault = self.faults.add(
+                str(body.get("operation", "")),
+                str(body.get("kind", "")),
+                status=body.get("status"),
+                seconds=body.get("seconds"),
+                times=int(body.get("times", 1)),
+            )
+            return json_response(
+                201,
+                {"added": fault.to_json(), "faults": [f.to_json() for f in self.faults.active()]},
+            )
+        if request.method == "DELETE":
+            self.faults.clear(request.args.get("operation") or body.get("operation"))
+            return json_response(200, {"faults": [f.to_json() for f in self.faults.active()]})
+        if request.method == "GET":
+            return json_response(200, {"faults": [f.to_json() for f in self.faults.active()]})
+        return json_response(405, {"error": "use GET, POST or DELETE"})
+
+    def dump(self) -> str:
+        """The Amazon side as canonical JSON (used to compare worlds, e.g. for determinism)."""
+        with self.lock:
+            stores = {
+                store_id: {
+                    "report": store.report_bytes().decode("latin-1"),
+                    "orders": store.orders,
+                    "listings": {
+                        sku: {
+                            "status": store.listing_status(listing),
+                            "issues": listing.issues,
+                            "last_updated": listing.last_updated.isoformat(),
+                        }
+                        for sku, listing in store.listings.items()
+                    },
+                }
+                for store_id, store in self.amazon.stores.items()
+            }
+        return json.dumps(stores, sort_keys=True)

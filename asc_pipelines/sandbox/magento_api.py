@@ -1,0 +1,677 @@
+"""The sandbox's Magento 2 store: Magento's REST protocol served from a world's ``magento`` files.
+
+``MagentoSandbox.handle`` answers any request under ``/rest/`` the way Magento 2.4 does
+(protocols.md section 7): admin and integration bearer tokens, ``searchCriteria`` filtering,
+sorting and paging (with the last-page repeat), store-view scoped product values, MSI source
+items, websites and orders, Magento's error bodies, and Magento's JSON encoding (non-ASCII as
+``\\uXXXX``, ``/`` as ``\\/``). ``evolve`` moves the store forward between ticks: sales and
+restocks change source item quantities (without touching ``updated_at``, as in Magento), price
+and status changes bump the product's ``updated_at``.
+
+Routes (operation names are the fault-injection keys):
+
+============================================  ==========================  =======================
+``POST /V1/integration/admin/token``          ``magento.adminToken``      anonymous
+``GET  /V1/products``                         ``magento.getProducts``     Magento_Catalog::products
+``GET  /V1/products/{sku}``                   ``magento.getProduct``      Magento_Catalog::products
+``GET  /V1/stockItems/{sku}``                 ``magento.getStockItem``    ..::cataloginventory
+``GET  /V1/inventory/source-items``           ``magento.getSourceItems``  Magento_InventoryApi::source
+``GET  /V1/orders``                           ``magento.getOrders``       Magento_Sales::actions_view
+``GET  /V1/orders/{id}``                      ``magento.getOrder``        Magento_Sales::actions_view
+``GET  /V1/store/websites``                   ``magento.getWebsites``     Magento_Backend::store
+============================================  ==========================  =======================
+
+Each path may carry a store code: ``/rest/V1/...`` and ``/rest/default/V1/...`` are the default
+store view, ``/rest/all/V1/...`` the global (admin) values, ``/rest/<view>/V1/...`` a store view
+of the export. ``fields=`` partial responses are applied to every JSON answer.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from werkzeug.wrappers import Request, Response
+
+from asc_pipelines.constants import MAGENTO_STATUS_DISABLED, MAGENTO_STATUS_ENABLED
+from asc_pipelines.sandbox import credentials
+from asc_pipelines.sandbox.magento_catalog import (
+    OPTION_PRODUCT_TYPES,
+    MagentoCatalog,
+    ProductOverride,
+)
+from asc_pipelines.sandbox.magento_orders import OrderBook, OrderTable
+from asc_pipelines.sandbox.magento_search import (
+    Column,
+    MagentoError,
+    SearchCriteria,
+    Table,
+    apply_fields,
+    format_sql_datetime,
+    internal_error,
+    invalid_type_error,
+    page_bounds,
+    parse_fields,
+    parse_search_criteria,
+    select_rows,
+)
+
+ADMIN_TOKEN_LIFETIME = timedelta(hours=4)
+SELECTION_CACHE_SIZE = 8
+ALL_STORES = "all"
+DEFAULT_STORE = "default"
+
+ROUTE_NOT_FOUND = "Request does not match any route."
+NOT_AUTHORIZED = "The consumer isn't authorized to access %resources."
+SIGN_IN_INCORRECT = (
+    "The account sign-in was incorrect or your account is disabled temporarily. "
+    "Please wait and try again later."
+)
+PRODUCT_NOT_FOUND = (
+    "The product that was requested doesn't exist. Verify the product and try again."
+)
+ENTITY_NOT_FOUND = "The entity that was requested doesn't exist. Verify the entity and try again."
+
+RESOURCE_PRODUCTS = "Magento_Catalog::products"
+RESOURCE_STOCK = "Magento_CatalogInventory::cataloginventory"
+RESOURCE_SOURCES = "Magento_InventoryApi::source"
+RESOURCE_ORDERS = "Magento_Sales::actions_view"
+RESOURCE_STORES = "Magento_Backend::store"
+
+Handler = Callable[[Request, str | None, tuple[str, ...]], Any]
+
+
+@dataclass(frozen=True)
+class _Route:
+    method: str
+    pattern: tuple[str, ...]  # "*" matches one path segment, passed to the handler
+    operation: str
+    resource: str | None  # None: anonymous
+
+
+@dataclass(frozen=True)
+class _Match:
+    route: _Route
+    store: str | None  # store view code whose values apply; None for ``all`` (global values)
+    params: tuple[str, ...]
+
+
+_ROUTES = (
+    _Route("POST", ("integration", "admin", "token"), "magento.adminToken", None),
+    _Route("GET", ("products",), "magento.getProducts", RESOURCE_PRODUCTS),
+    _Route("GET", ("products", "*"), "magento.getProduct", RESOURCE_PRODUCTS),
+    _Route("GET", ("stockItems", "*"), "magento.getStockItem", RESOURCE_STOCK),
+    _Route("GET", ("inventory", "source-items"), "magento.getSourceItems", RESOURCE_SOURCES),
+    _Route("GET", ("orders",), "magento.getOrders", RESOURCE_ORDERS),
+    _Route("GET", ("orders", "*"), "magento.getOrder", RESOURCE_ORDERS),
+    _Route("GET", ("store", "websites"), "magento.getWebsites", RESOURCE_STORES),
+)
+
+
+def magento_json(payload: Any, status: int = 200) -> Response:
+    """A JSON response encoded like PHP's ``json_encode`` (``\\uXXXX`` escapes and ``\\/``)."""
+    body = json.dumps(payload, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/")
+    return Response(body, status=status, content_type="application/json; charset=utf-8")
+
+
+def _number(value: float) -> float | int:
+    """Magento's decimals as JSON numbers: whole values without a fraction (``34``, ``12.5``)."""
+    return int(value) if value.is_integer() else value
+
+
+def _rest_segments(request: Request) -> list[str] | None:
+    """The path after ``/rest/``, split on ``/`` before percent-decoding, so ``%2F`` in a SKU
+    stays inside its segment (real Magento often rejects such SKUs; the sandbox serves them)."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if raw:
+        path = urlsplit(raw).path
+        start = path.find("/rest/")
+        if start < 0:
+            return None
+        segments = [unquote(part) for part in path[start + len("/rest/") :].split("/")]
+    else:
+        start = request.path.find("/rest/")
+        if start < 0:
+            return None
+        segments = request.path[start + len("/rest/") :].split("/")
+    while segments and segments[-1] == "":
+        segments.pop()
+    return segments
+
+
+class _ProductTable:
+    """The catalog as a searchable table, with one store view's values (None: global values)."""
+
+    def __init__(self, catalog: MagentoCatalog, view: str | None) -> None:
+        self.catalog = catalog
+        self.view = view
+        self.overrides: dict[int, ProductOverride] = catalog.overrides.get(view or "", {})
+
+    def row_count(self) -> int:
+        return len(self.catalog)
+
+    def natural_order_fields(self) -> frozenset[str]:
+        return frozenset({"entity_id", "id"})
+
+    def _patched(self, values: Sequence[Any], attribute: str) -> Sequence[Any]:
+        changes = {
+            row: getattr(o, attribute)
+            for row, o in self.overrides.items()
+            if getattr(o, attribute) is not None
+        }
+        if not changes:
+            return values
+        patched = list(values)
+        for row, value in changes.items():
+            patched[row] = value
+        return patched
+
+    def column(self, field: str) -> Column:
+        c = self.catalog
+        if field in ("entity_id", "id"):
+            return Column("int", range(1, len(c) + 1))
+        if field == "sku":
+            return Column("text", c.sku)
+        if field == "type_id":
+            return Column("text", c.type_id)
+        if field == "attribute_set_id":
+            return Column("int", c.attribute_set_id)
+        if field in ("name", "status", "visibility"):
+            kind = "text" if field == "name" else "int"
+            return Column(kind, self._patched(getattr(c, field), field))
+        if field in ("price", "weight"):
+            values = [None if math.isnan(v) else v for v in getattr(c, field)]
+            if field == "price":
+                values = list(self._patched(values, "price"))
+            return Column("float", values, nullable=True)
+        if field in ("created_at", "updated_at"):
+            return Column("date", getattr(c, field))
+        if field == "url_key":
+            return Column("text", [c.effective_url_key(r, self.view) for r in range(len(c))])
+        if field in ("required_options", "has_options"):
+            explicit = self._attribute(field)
+            return Column(
+                "text",
+                [
+                    v if v in ("0", "1") else ("1" if t in OPTION_PRODUCT_TYPES else "0")
+                    for v, t in zip(explicit, c.type_id, strict=True)
+                ],
+            )
+        if not c.has_attribute(field):
+            # Magento's EAV collection: an attribute code it does not know (400).
+            raise MagentoError(400, "Invalid attribute name: %1", [field])
+        return Column("text", self._attribute(field), nullable=True)
+
+    def _attribute(self, code: str) -> Sequence[str | None]:
+        values = self.catalog.attribute_column(code)
+        changes = {
+            row: o.attributes[code]
+            for row, o in self.overrides.items()
+            if o.attributes and code in o.attributes
+        }
+        if not changes:
+            return values
+        patched = list(values)
+        for row, value in changes.items():
+            patched[row] = value
+        return patched
+
+
+class _SourceItemTable:
+    """MSI source items as a searchable table (``inventory_source_item``)."""
+
+    def __init__(self, catalog: MagentoCatalog) -> None:
+        self.items = catalog.source_items
+
+    def row_count(self) -> int:
+        return len(self.items.sku)
+
+    def natural_order_fields(self) -> frozenset[str]:
+        return frozenset({"source_item_id"})
+
+    def column(self, field: str) -> Column:
+        items = self.items
+        if field == "source_item_id":
+            return Column("int", range(1, len(items.sku) + 1))
+        if field in ("sku", "source_code"):
+            return Column("text", getattr(items, field))
+        if field == "quantity":
+            return Column("float", items.quantity)
+        if field == "status":
+            return Column("int", items.status)
+        raise internal_error()  # an unknown column is a SQL error in Magento
+
+
+class MagentoSandbox:
+    """A Magento 2 store for one sandbox world, speaking Magento's REST protocol.
+
+    ``world_dir`` is the world's root (its ``magento/`` folder holds the files); ``clock`` returns
+    the sandbox's aware UTC now (token expiry, ``updated_at`` stamps); ``seed`` drives the order
+    history and ``evolve``. Requests and ``evolve`` are serialized by a lock, so a threaded
+    server may call ``handle`` concurrently.
+    """
+
+    def __init__(self, world_dir: Path, clock: Callable[[], datetime], seed: int = 0) -> None:
+        self._clock = clock
+        self._seed = seed
+        self._catalog = MagentoCatalog.load(Path(world_dir) / "magento", clock())
+        self._orders = OrderBook.synthesize(self._catalog, seed)
+        self._tokens: dict[str, datetime] = {}
+        self._lock = threading.RLock()
+        self._versions = {"products": 0, "source_items": 0, "orders": 0}
+        self._selections: OrderedDict[tuple[Any, ...], Sequence[int]] = OrderedDict()
+        self._handlers: dict[str, Handler] = {
+            "magento.adminToken": self._admin_token,
+            "magento.getProducts": self._get_products,
+            "magento.getProduct": self._get_product,
+            "magento.getStockItem": self._get_stock_item,
+            "magento.getSourceItems": self._get_source_items,
+            "magento.getOrders": self._get_orders,
+            "magento.getOrder": self._get_order,
+            "magento.getWebsites": self._get_websites,
+        }
+
+    @property
+    def catalog(self) -> MagentoCatalog:
+        """The store's catalog and stock (for tests and the world summary)."""
+        return self._catalog
+
+    @property
+    def orders(self) -> list[dict[str, Any]]:
+        """The store's orders as the REST API returns them."""
+        return self._orders.orders
+
+    # --- dispatch --------------------------------------------------------------------------
+
+    def _match(self, request: Request) -> _Match | None:
+        segments = _rest_segments(request)
+        if not segments:
+            return None
+        if segments[0] == "V1":
+            store: str | None = DEFAULT_STORE
+            rest = segments[1:]
+        elif (
+            len(segments) >= 2
+            and segments[1] == "V1"
+            and (segments[0] == ALL_STORES or segments[0] in self._catalog.store_views)
+        ):
+            store = None if segments[0] == ALL_STORES else segments[0]
+            rest = segments[2:]
+        else:
+            return None  # Magento reads an unknown store code as part of the route
+        for route in _ROUTES:
+            if route.method != request.method or len(route.pattern) != len(rest):
+                continue
+            if all(p in ("*", s) for p, s in zip(route.pattern, rest, strict=True)):
+                params = tuple(s for p, s in zip(route.pattern, rest, strict=True) if p == "*")
+                return _Match(route, store, params)
+        return None
+
+    def operation_name(self, request: Request) -> str | None:
+        """The operation a request calls (e.g. ``magento.getProducts``); None if no route matches."""
+        match = self._match(request)
+        return match.route.operation if match else None
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request under ``/rest/`` as Magento would."""
+        match = self._match(request)
+        if match is None:
+            return magento_json({"message": ROUTE_NOT_FOUND}, 404)
+        try:
+            with self._lock:
+                if match.route.resource is not None:
+                    self._authorize(request, match.route.resource)
+                payload = self._handlers[match.route.operation](request, match.store, match.params)
+        except MagentoError as error:
+            return magento_json(error.body(), error.status)
+        fields = request.args.get("fields")
+        if fields:
+            payload = apply_fields(payload, parse_fields(fields))
+        return magento_json(payload)
+
+    # --- auth ------------------------------------------------------------------------------
+
+    def _authorize(self, request: Request, resource: str) -> None:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        token = token.strip()
+        if scheme.lower() == "bearer" and token:
+            if token == credentials.MAGENTO_INTEGRATION_TOKEN:
+                return  # integration tokens never expire
+            expires = self._tokens.get(token)
+            if expires is not None and self._clock() < expires:
+                return
+        raise MagentoError(401, NOT_AUTHORIZED, {"resources": resource})
+
+    def _admin_token(self, request: Request, store: str | None, params: tuple[str, ...]) -> str:
+        """Issue a 4-hour admin token for the sandbox admin's username and password."""
+        if not request.content_type:
+            raise MagentoError(400, "Content-Type header is empty.")
+        if request.mimetype != "application/json":
+            raise MagentoError(
+                400,
+                "Server cannot understand Content-Type HTTP header media type %1",
+                [request.mimetype],
+            )
+        try:
+            body = json.loads(request.get_data(as_text=True) or "null")
+        except ValueError:
+            raise MagentoError(400, "Decoding error.") from None
+        body = body if isinstance(body, dict) else {}
+        missing = [name for name in ("username", "password") if not body.get(name)]
+        if len(missing) == 1:
+            raise MagentoError(
+                400, '"%fieldName" is required. Enter and try again.', {"fieldName": missing[0]}
+            )
+        if missing:
+            raise MagentoError(
+                400,
+                "One or more input exceptions have occurred.",
+                errors=[
+                    {
+                        "message": '"%fieldName" is required. Enter and try again.',
+                        "parameters": {"fieldName": name},
+                    }
+                    for name in missing
+                ],
+            )
+        if (body["username"], body["password"]) != (
+            credentials.MAGENTO_ADMIN_USERNAME,
+            credentials.MAGENTO_ADMIN_PASSWORD,
+        ):
+            raise MagentoError(401, SIGN_IN_INCORRECT)
+        now = self._clock()
+        self._tokens = {t: e for t, e in self._tokens.items() if e > now}
+        token = secrets.token_hex(16)
+        self._tokens[token] = now + ADMIN_TOKEN_LIFETIME
+        return token
+
+    # --- searches --------------------------------------------------------------------------
+
+    def _select(
+        self, kind: str, store: str | None, table: Table, criteria: SearchCriteria
+    ) -> Sequence[int]:
+        """The rows a search selects, cached until the table changes: a client paging through
+        a million products with the same criteria pays for the filter and sort once."""
+        key = (kind, store, self._versions[kind], criteria.selection_key())
+        rows = self._selections.get(key)
+        if rows is None:
+            rows = select_rows(table, criteria)
+            self._selections[key] = rows
+            while len(self._selections) > SELECTION_CACHE_SIZE:
+                self._selections.popitem(last=False)
+        else:
+            self._selections.move_to_end(key)
+        return rows
+
+    def _search(
+        self,
+        request: Request,
+        kind: str,
+        store: str | None,
+        table: Table,
+        render: Callable[[int], Any],
+    ) -> dict[str, Any]:
+        criteria = parse_search_criteria(request.args.items(multi=True))
+        rows = self._select(kind, store, table, criteria)
+        start, stop = page_bounds(len(rows), criteria.page_size, criteria.current_page)
+        return {
+            "items": [render(rows[i]) for i in range(start, stop)],
+            "search_criteria": criteria.echo(),
+            "total_count": len(rows),
+        }
+
+    def _get_products(
+        self, request: Request, store: str | None, params: tuple[str, ...]
+    ) -> dict[str, Any]:
+        table = _ProductTable(self._catalog, store)
+        return self._search(
+            request, "products", store, table, lambda row: self._product(row, store)
+        )
+
+    def _get_source_items(
+        self, request: Request, store: str | None, params: tuple[str, ...]
+    ) -> dict[str, Any]:
+        items = self._catalog.source_items
+        return self._search(
+            request,
+            "source_items",
+            None,
+            _SourceItemTable(self._catalog),
+            lambda row: {
+                "sku": items.sku[row],
+                "source_code": items.source_code[row],
+                "quantity": _number(items.quantity[row]),
+                "status": items.status[row],
+            },
+        )
+
+    def _get_orders(
+        self, request: Request, store: str | None, params: tuple[str, ...]
+    ) -> dict[str, Any]:
+        orders = self._orders.orders
+        return self._search(request, "orders", None, OrderTable(orders), orders.__getitem__)
+
+    # --- single entities -------------------------------------------------------------------
+
+    def _product_row(self, sku: str) -> int:
+        row = self._catalog.find(sku)
+        if row is None:
+            raise MagentoError(404, PRODUCT_NOT_FOUND)
+        return row
+
+    def _get_product(
+        self, request: Request, store: str | None, params: tuple[str, ...]
+    ) -> dict[str, Any]:
+        return self._product(self._product_row(params[0]), store, with_stock=True)
+
+    def _get_stock_item(
+        self, request: Request, store: str | None, params: tuple[str, ...]
+    ) -> dict[str, Any]:
+        return self._stock_item(self._product_row(params[0]))
+
+    def _get_order(
+        self, request: Request, store: str | None, params: tuple[str, ...]
+    ) -> dict[str, Any]:
+        if not params[0].isdigit():
+            raise invalid_type_error(params[0], "int")
+        entity_id = int(params[0])
+        if not 1 <= entity_id <= len(self._orders.orders):
+            raise MagentoError(404, ENTITY_NOT_FOUND)
+        return self._orders.orders[entity_id - 1]
+
+    def _get_websites(
+        self, request: Request, store: str | None, params: tuple[str, ...]
+    ) -> list[dict[str, Any]]:
+        admin = {"id": 0, "code": "admin", "name": "Admin", "default_group_id": 0}
+        return [admin] + [
+            {"id": w.id, "code": w.code, "name": w.name, "default_group_id": w.id}
+            for w in self._catalog.websites
+        ]
+
+    # --- serialization ---------------------------------------------------------------------
+
+    def _product(self, row: int, view: str | None, with_stock: bool = False) -> dict[str, Any]:
+        """One product as ``ProductRepository`` serializes it; stock only for single reads."""
+        c = self._catalog
+        override = c.override(row, view) or ProductOverride()
+        attributes = c.attributes(row, view)
+        item: dict[str, Any] = {
+            "id": row + 1,
+            "sku": c.sku[row],
+            "name": override.name or c.name[row],
+            "attribute_set_id": c.attribute_set_id[row],
+        }
+        price = override.price if override.price is not None else c.price[row]
+        if not math.isnan(price):
+            item["price"] = _number(price)
+        item["status"] = override.status or c.status[row]
+        item["visibility"] = override.visibility or c.visibility[row]
+        item["type_id"] = c.type_id[row]
+        item["created_at"] = format_sql_datetime(c.created_at[row])
+        item["updated_at"] = format_sql_datetime(c.updated_at[row])
+        if not math.isnan(c.weight[row]):
+            item["weight"] = _number(c.weight[row])
+        extension: dict[str, Any] = {"website_ids": list(c.website_ids[row]), "category_links": []}
+        children = c.variations.get(row)
+        if children:
+            extension["configurable_product_links"] = [
+                c.index[sku] + 1 for sku in children if sku in c.index
+            ]
+        if with_stock:
+            extension["stock_item"] = self._stock_item(row)
+        item["extension_attributes"] = extension
+        item["product_links"] = []
+        item["options"] = []
+        item["media_gallery_entries"] = []
+        item["tier_prices"] = []
+        required = c.required_options(row, attributes)
+        has_options = attributes.get("has_options")
+        if has_options not in ("0", "1"):
+            has_options = "1" if required == "1" else "0"
+        custom = [{"attribute_code": "url_key", "value": c.effective_url_key(row, view)}]
+        custom += [
+            {"attribute_code": code, "value": value}
+            for code, value in attributes.items()
+            if code not in ("url_key", "required_options", "has_options")
+        ]
+        custom.append({"attribute_code": "required_options", "value": required})
+        custom.append({"attribute_code": "has_options", "value": has_options})
+        item["custom_attributes"] = custom
+        return item
+
+    def _stock_item(self, row: int) -> dict[str, Any]:
+        """The legacy CatalogInventory stock item: MSI mirrors the ``default`` source into it."""
+        c = self._catalog
+        source_row = c.source_items.default_row[row]
+        if source_row >= 0:
+            qty = c.source_items.quantity[source_row]
+            in_stock = bool(c.source_items.status[source_row])
+        else:
+            qty, in_stock = c.legacy_qty[row], bool(c.legacy_in_stock[row])
+        return {
+            "item_id": row + 1,
+            "product_id": row + 1,
+            "stock_id": 1,
+            "qty": _number(qty),
+            "is_in_stock": in_stock,
+            "is_qty_decimal": False,
+            "show_default_notification_message": False,
+            "use_config_min_qty": True,
+            "min_qty": 0,
+            "use_config_min_sale_qty": 1,
+            "min_sale_qty": 1,
+            "use_config_max_sale_qty": True,
+            "max_sale_qty": 10000,
+            "use_config_backorders": True,
+            "backorders": 0,
+            "use_config_notify_stock_qty": True,
+            "notify_stock_qty": 1,
+            "use_config_qty_increments": True,
+            "qty_increments": 0,
+            "use_config_enable_qty_inc": True,
+            "enable_qty_increments": False,
+            "use_config_manage_stock": True,
+            "manage_stock": True,
+            "is_decimal_divided": False,
+            "stock_status_changed_auto": 0,
+        }
+
+    # --- the passing of time ---------------------------------------------------------------
+
+    def evolve(self, tick: int, minutes: float) -> dict[str, Any]:
+        """Move the store forward by one tick of ``minutes``; deterministic from (seed, tick).
+
+        Shoppers buy (a source item's quantity drops, an order is placed, a sold-out item goes
+        out of stock), the warehouse restocks some items, the merchant changes some prices and
+        now and then enables or disables a product. Price and status changes stamp the product's
+        ``updated_at`` with the clock's now; stock changes do not (real Magento behaviour, so an
+        incremental ``updated_at`` sync misses them). Open orders move along their lifecycle.
+        Returns counts of what changed.
+        """
+        with self._lock:
+            rng = random.Random(f"asc-sandbox-magento:{self._seed}:{tick}")
+            now = int(self._clock().timestamp())
+            scale = max(minutes, 0.0) / 5.0
+            sales, restocks = self._evolve_stock(rng, now, scale)
+            prices, toggles = self._evolve_products(rng, now, scale)
+            moved = self._orders.advance(
+                rng, now, _count(len(self._orders.orders) * 0.05, scale, 5)
+            )
+            if sales or restocks:
+                self._versions["source_items"] += 1
+            if prices or toggles:
+                self._versions["products"] += 1
+            if sales or moved:
+                self._versions["orders"] += 1
+            return {
+                "tick": tick,
+                "sales": sales,
+                "restocks": restocks,
+                "price_changes": prices,
+                "status_changes": toggles,
+                "orders_advanced": moved,
+            }
+
+    def _evolve_stock(self, rng: random.Random, now: int, scale: float) -> tuple[int, int]:
+        c = self._catalog
+        items = c.source_items
+        total = len(items.sku)
+        if not total:
+            return 0, 0
+        sales = 0
+        for _ in range(_count(total * 0.002, scale, 50)):
+            at = rng.randrange(total)
+            product = c.index.get(items.sku[at])
+            available = int(items.quantity[at]) if items.status[at] else 0
+            if product is None or c.status[product] != MAGENTO_STATUS_ENABLED or available < 1:
+                continue
+            sold = rng.randint(1, min(3, available))
+            items.quantity[at] -= sold
+            if items.quantity[at] <= 0:
+                items.status[at] = 0
+            self._orders.add_sale(c, product, sold, now, rng)
+            sales += 1
+        restocks = _count(total * 0.0005, scale, 15)
+        for _ in range(restocks):
+            at = rng.randrange(total)
+            items.quantity[at] += rng.randint(5, 50)
+            items.status[at] = 1
+        return sales, restocks
+
+    def _evolve_products(self, rng: random.Random, now: int, scale: float) -> tuple[int, int]:
+        c = self._catalog
+        if not len(c):
+            return 0, 0
+        prices = 0
+        for _ in range(_count(len(c) * 0.001, scale, 100)):
+            row = rng.randrange(len(c))
+            if math.isnan(c.price[row]):
+                continue
+            c.price[row] = max(0.01, round(c.price[row] * rng.uniform(0.9, 1.1), 2))
+            c.updated_at[row] = now
+            prices += 1
+        toggles = 0
+        if rng.random() < 0.25 * scale:
+            row = rng.randrange(len(c))
+            enabled = c.status[row] == MAGENTO_STATUS_ENABLED
+            c.status[row] = MAGENTO_STATUS_DISABLED if enabled else MAGENTO_STATUS_ENABLED
+            c.updated_at[row] = now
+            toggles = 1
+        return prices, toggles
+
+
+def _count(expected_per_five_minutes: float, scale: float, cap: int) -> int:
+    """How many changes of one kind a tick makes: proportional to size and time, at least one."""
+    if scale <= 0 or expected_per_five_minutes <= 0:
+        return 0
+    return max(1, min(cap, round(expected_per_five_minutes * scale)))
