@@ -11,6 +11,11 @@ A world is a directory the sandbox serves over the real SP-API and Magento REST 
     amazon/catalog.csv             catalog lookups for identifiers of not-yet-listed products
     README.md                      what was generated
 
+Choices worth knowing: the us/ca/mx/jp reports use the 29-column ALL_DATA header, uk the
+31-column variant, de the same 29 names in another order (clients must parse by header name);
+jp is written as UTF-8 rather than Windows-31J, so its ``world.json`` entry says
+``"report_charset": "UTF-8"``; Pending orders carry no prices, as Amazon omits them.
+
 Everything is drawn from numpy generators keyed by ``seed`` and the part being drawn, so the same
 (products, stores, seed, now) always produces the same bytes. The catalog is the same whatever the
 number of stores. Generation is vectorized: a million products take well under two minutes.

@@ -10,16 +10,16 @@ and status changes bump the product's ``updated_at``.
 
 Routes (operation names are the fault-injection keys):
 
-============================================  ==========================  =======================
-``POST /V1/integration/admin/token``          ``magento.adminToken``      anonymous
-``GET  /V1/products``                         ``magento.getProducts``     Magento_Catalog::products
-``GET  /V1/products/{sku}``                   ``magento.getProduct``      Magento_Catalog::products
-``GET  /V1/stockItems/{sku}``                 ``magento.getStockItem``    ..::cataloginventory
-``GET  /V1/inventory/source-items``           ``magento.getSourceItems``  Magento_InventoryApi::source
-``GET  /V1/orders``                           ``magento.getOrders``       Magento_Sales::actions_view
-``GET  /V1/orders/{id}``                      ``magento.getOrder``        Magento_Sales::actions_view
-``GET  /V1/store/websites``                   ``magento.getWebsites``     Magento_Backend::store
-============================================  ==========================  =======================
+====================================  ==========================  ==================================
+``POST /V1/integration/admin/token``  ``magento.adminToken``      anonymous
+``GET  /V1/products``                 ``magento.getProducts``     Magento_Catalog::products
+``GET  /V1/products/{sku}``           ``magento.getProduct``      Magento_Catalog::products
+``GET  /V1/stockItems/{sku}``         ``magento.getStockItem``    ..CatalogInventory::..inventory
+``GET  /V1/inventory/source-items``   ``magento.getSourceItems``  Magento_InventoryApi::source
+``GET  /V1/orders``                   ``magento.getOrders``       Magento_Sales::actions_view
+``GET  /V1/orders/{id}``              ``magento.getOrder``        Magento_Sales::actions_view
+``GET  /V1/store/websites``           ``magento.getWebsites``     Magento_Backend::store
+====================================  ==========================  ==================================
 
 Each path may carry a store code: ``/rest/V1/...`` and ``/rest/default/V1/...`` are the default
 store view, ``/rest/all/V1/...`` the global (admin) values, ``/rest/<view>/V1/...`` a store view
@@ -318,7 +318,7 @@ class MagentoSandbox:
         return None
 
     def operation_name(self, request: Request) -> str | None:
-        """The operation a request calls (e.g. ``magento.getProducts``); None if no route matches."""
+        """The operation a request calls (``magento.getProducts``...); None if no route matches."""
         match = self._match(request)
         return match.route.operation if match else None
 
@@ -613,6 +613,11 @@ class MagentoSandbox:
                 self._versions["products"] += 1
             if sales or moved:
                 self._versions["orders"] += 1
+            self._selections = OrderedDict(
+                (key, rows)
+                for key, rows in self._selections.items()
+                if key[2] == self._versions[key[0]]
+            )
             return {
                 "tick": tick,
                 "sales": sales,

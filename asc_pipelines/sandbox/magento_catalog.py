@@ -38,6 +38,7 @@ PRODUCTS_FILE = "products.csv"
 SOURCE_ITEMS_FILE = "source_items.csv"
 DEFAULT_SOURCE_CODE = "default"
 BASE_WEBSITE_CODE = "base"
+LARGE_CATALOG = 50_000  # products from which the loaded catalog is exempted from the cyclic GC
 
 # Product types whose stock Magento tracks per source; the others are composites of these.
 STOCK_PRODUCT_TYPES = frozenset({"simple", "virtual", "downloadable"})
@@ -318,7 +319,8 @@ class MagentoCatalog:
         finally:
             if gc_was_enabled:
                 gc.enable()
-        gc.freeze()
+        if len(catalog) >= LARGE_CATALOG:
+            gc.freeze()  # keep later collections from walking the catalog's objects
         return catalog
 
     # --- loading ---------------------------------------------------------------------------
@@ -532,7 +534,7 @@ class MagentoCatalog:
     # --- reading ---------------------------------------------------------------------------
 
     def attributes(self, row: int, view: str | None = None) -> dict[str, str]:
-        """Product ``row``'s custom attributes from ``additional_attributes``, with view overrides."""
+        """Product ``row``'s ``additional_attributes``, with the store view's overrides."""
         raw = self.additional[row]
         attributes = parse_additional_attributes(raw) if raw else {}
         override = self.override(row, view)

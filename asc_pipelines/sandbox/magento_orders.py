@@ -1,4 +1,4 @@
-"""The sandbox store's Magento sales orders: a small seeded history plus one order per simulated sale.
+"""The sandbox store's Magento sales orders: a seeded history plus one order per simulated sale.
 
 A world has no orders file: the history (up to 20 orders in the 30 days before the newest catalog
 change) is drawn from the seed, and every sale ``evolve`` simulates becomes a new order, so stock
@@ -110,7 +110,13 @@ class OrderBook:
             lines.append(self._line(catalog, parent, entity_id, qty, price, stamp, None))
         lines.append(
             self._line(
-                catalog, row, entity_id, qty, 0.0 if parent is not None else price, stamp, parent_item_id
+                catalog,
+                row,
+                entity_id,
+                qty,
+                0.0 if parent is not None else price,
+                stamp,
+                parent_item_id,
             )
         )
         total = _money(price * qty)

@@ -18,6 +18,7 @@ import itertools
 import math
 import operator
 import re
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -65,7 +66,7 @@ _report_ids = itertools.count(1)
 
 
 def internal_error() -> MagentoError:
-    """500 as Magento answers in production mode for an exception it did not expect (a SQL error)."""
+    """500 as Magento answers in production mode for an unexpected exception (a SQL error)."""
     report = f"webapi-{next(_report_ids):013x}"
     return MagentoError(
         500, f"Internal Error. Details are available in Magento log file. Report ID: {report}"
@@ -270,7 +271,7 @@ def _parse_sort_order(node: Any) -> SortOrder:
 
 def _parse_int(node: Any) -> int | None:
     text = _scalar(node)
-    if text is None:
+    if not text:
         return None
     if not _INTEGER.match(text):
         raise invalid_type_error(text, "int")
@@ -331,7 +332,7 @@ def format_sql_datetime(epoch: int) -> str:
 
 
 def mysql_number(text: str) -> float:
-    """The number MySQL reads from a string compared with a number column (leading digits, else 0)."""
+    """The number MySQL reads from a string compared with a number (leading digits, else 0)."""
     match = _NUMBER_PREFIX.match(text)
     return float(match.group(1)) if match else 0.0
 
@@ -458,11 +459,11 @@ def select_rows(table: Table, criteria: SearchCriteria) -> Sequence[int]:
     while sort_orders and sort_orders[-1].field in natural and sort_orders[-1].direction == "ASC":
         sort_orders.pop()  # a trailing primary-key ASC sort is the table order already
     if not sort_orders:
-        return range(count) if mask is None else list(compress(range(count), mask))
+        return range(count) if mask is None else array("q", compress(range(count), mask))
     order = list(range(count) if mask is None else compress(range(count), mask))
     for sort in reversed(sort_orders):
         order.sort(key=_sort_key(table.column(sort.field)), reverse=sort.direction == "DESC")
-    return order
+    return array("q", order)  # 8 bytes a row: a cached million-row selection stays small
 
 
 def page_bounds(total: int, page_size: int | None, current_page: int | None) -> tuple[int, int]:
@@ -487,7 +488,7 @@ FieldTree = dict[str, "FieldTree | None"]
 
 def parse_fields(spec: str) -> FieldTree:
     """Parse Magento's ``fields=items[sku,name],total_count`` partial-response selector."""
-    tree, pos = _parse_field_list(spec, 0)
+    tree, _ = _parse_field_list(spec, 0)
     return tree
 
 

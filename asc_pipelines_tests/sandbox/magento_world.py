@@ -225,7 +225,7 @@ def serve(sandbox: MagentoSandbox, clock: ManualClock) -> Iterator[LiveStore]:
         return sandbox.handle(request)
 
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield LiveStore(f"http://127.0.0.1:{server.server_port}", sandbox, clock)

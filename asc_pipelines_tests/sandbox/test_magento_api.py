@@ -52,7 +52,9 @@ def fresh_store(tmp_path: Path) -> Iterator[LiveStore]:
         yield live
 
 
-def _skus(store: LiveStore, pairs: list[tuple[str, str]], path: str = "/rest/V1/products") -> list[str]:
+def _skus(
+    store: LiveStore, pairs: list[tuple[str, str]], path: str = "/rest/V1/products"
+) -> list[str]:
     response = store.get(path, pairs)
     assert response.status_code == 200, response.text
     return [item["sku"] for item in response.json()["items"]]
@@ -64,9 +66,7 @@ def _skus(store: LiveStore, pairs: list[tuple[str, str]], path: str = "/rest/V1/
 def test_admin_token_is_a_json_string_that_opens_the_api(store: LiveStore) -> None:
     token = admin_token(store.base_url)
     assert isinstance(token, str) and len(token) == 32
-    response = store.get(
-        "/rest/V1/store/websites", headers={"Authorization": f"Bearer {token}"}
-    )
+    response = store.get("/rest/V1/store/websites", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
 
 
@@ -218,7 +218,10 @@ def test_unknown_condition_type_is_400(store: LiveStore) -> None:
 def test_unknown_attribute_is_400(store: LiveStore) -> None:
     response = store.get("/rest/V1/products", criteria([("no_such_code", "A", "eq")]))
     assert response.status_code == 400
-    assert response.json() == {"message": "Invalid attribute name: %1", "parameters": ["no_such_code"]}
+    assert response.json() == {
+        "message": "Invalid attribute name: %1",
+        "parameters": ["no_such_code"],
+    }
 
 
 def test_sorting_puts_missing_prices_last_when_descending(store: LiveStore) -> None:
@@ -280,7 +283,11 @@ def test_incremental_sync_page_as_the_client_asks_for_it(store: LiveStore) -> No
     assert [item["sku"] for item in body["items"]] == ["JP-01"]
     assert body["total_count"] == 3
     assert body["search_criteria"]["filter_groups"] == [
-        {"filters": [{"field": "updated_at", "value": "2026-01-05 00:00:00", "condition_type": "gt"}]}
+        {
+            "filters": [
+                {"field": "updated_at", "value": "2026-01-05 00:00:00", "condition_type": "gt"}
+            ]
+        }
     ]
 
 
@@ -336,7 +343,10 @@ def test_non_ascii_is_escaped_on_the_wire_and_decodes_back(store: LiveStore) -> 
 def test_fields_returns_a_partial_response(store: LiveStore) -> None:
     pairs = [*criteria(page_size=2), ("fields", "items[sku,price],total_count")]
     body = store.get("/rest/V1/products", pairs).json()
-    assert body == {"items": [{"sku": "24-MB01", "price": 34}, {"sku": "CAFÉ-01", "price": 12.5}], "total_count": 9}
+    assert body == {
+        "items": [{"sku": "24-MB01", "price": 34}, {"sku": "CAFÉ-01", "price": 12.5}],
+        "total_count": 9,
+    }
 
 
 # --- store views -----------------------------------------------------------------------------
@@ -410,7 +420,12 @@ def test_sku_with_a_slash_is_served_when_percent_encoded(tmp_path: Path) -> None
 def test_source_items_are_synthesized_from_qty(store: LiveStore) -> None:
     body = store.get("/rest/V1/inventory/source-items", criteria()).json()
     assert body["total_count"] == 7
-    assert body["items"][3] == {"sku": "OFF-01", "source_code": "default", "quantity": 0, "status": 0}
+    assert body["items"][3] == {
+        "sku": "OFF-01",
+        "source_code": "default",
+        "quantity": 0,
+        "status": 0,
+    }
     skus = [item["sku"] for item in body["items"]]
     assert "MH01" not in skus and "BNDL-01" not in skus
 
@@ -422,14 +437,18 @@ def test_source_items_search_and_page_like_products(tmp_path: Path) -> None:
     clock = ManualClock()
     with serve(MagentoSandbox(root, clock), clock) as live:
         path = "/rest/V1/inventory/source-items"
-        body = live.get(path, criteria([("quantity", "2", "gteq")], page_size=1, current_page=5)).json()
+        body = live.get(
+            path, criteria([("quantity", "2", "gteq")], page_size=1, current_page=5)
+        ).json()
         assert body["total_count"] == 3
         assert body["items"] == [{"sku": "B", "source_code": "default", "quantity": 3, "status": 1}]
         in_eu = live.get(path, criteria([("source_code", "eu_warehouse", "eq")])).json()
         assert [i["sku"] for i in in_eu["items"]] == ["A"]
         sorted_ = live.get(path, criteria(sort=[("quantity", "DESC")])).json()
         assert [i["quantity"] for i in sorted_["items"]] == [9, 3, 2, 0]
-        assert live.get("/rest/V1/products/A").json()["extension_attributes"]["stock_item"]["qty"] == 2
+        assert (
+            live.get("/rest/V1/products/A").json()["extension_attributes"]["stock_item"]["qty"] == 2
+        )
         bad = live.get(path, criteria([("no_column", "1", "eq")]))
         assert bad.status_code == 500
         assert bad.json()["message"].startswith("Internal Error.")
@@ -438,9 +457,7 @@ def test_source_items_search_and_page_like_products(tmp_path: Path) -> None:
 def test_composite_products_have_a_legacy_stock_item_but_no_source_items(store: LiveStore) -> None:
     stock = store.get("/rest/V1/products/MH01").json()["extension_attributes"]["stock_item"]
     assert (stock["qty"], stock["is_in_stock"]) == (0, True)
-    items = store.get(
-        "/rest/V1/inventory/source-items", criteria([("sku", "MH01", "eq")])
-    ).json()
+    items = store.get("/rest/V1/inventory/source-items", criteria([("sku", "MH01", "eq")])).json()
     assert items["total_count"] == 0
 
 
@@ -469,7 +486,9 @@ def test_orders_search_and_single_order(store: LiveStore) -> None:
 
 def test_configurable_purchases_are_two_order_lines(tmp_path: Path) -> None:
     products = [
-        product("P", product_type="configurable", price="", configurable_variations="sku=P-S,size=S"),
+        product(
+            "P", product_type="configurable", price="", configurable_variations="sku=P-S,size=S"
+        ),
         product("P-S", price="25"),
     ]
     sandbox = MagentoSandbox(write_world(tmp_path, products), ManualClock(), seed=3)

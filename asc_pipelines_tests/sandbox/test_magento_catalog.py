@@ -101,7 +101,10 @@ def test_default_source_items_are_synthesized_from_qty_for_stock_types_only(
 ) -> None:
     catalog = _load(write_world(tmp_path, standard_products()))
     items = catalog.source_items
-    by_sku = {sku: (items.source_code[i], items.quantity[i], items.status[i]) for i, sku in enumerate(items.sku)}
+    by_sku = {
+        sku: (items.source_code[i], items.quantity[i], items.status[i])
+        for i, sku in enumerate(items.sku)
+    }
     assert by_sku["24-MB01"] == ("default", 5.0, 1)
     assert by_sku["OFF-01"] == ("default", 0.0, 0)
     assert "VIRT-01" in by_sku

@@ -50,7 +50,9 @@ def test_same_seed_and_ticks_give_the_same_store(tmp_path: Path) -> None:
 
 def test_each_tick_sells_restocks_and_reprices(tmp_path: Path) -> None:
     _, summaries = _run(_world(tmp_path), seed=1, ticks=12)
-    assert all(s["sales"] >= 0 and s["restocks"] >= 1 and s["price_changes"] >= 1 for s in summaries)
+    assert all(
+        s["sales"] >= 0 and s["restocks"] >= 1 and s["price_changes"] >= 1 for s in summaries
+    )
     assert sum(s["sales"] for s in summaries) > 0
     assert sum(s["status_changes"] for s in summaries) > 0
     assert MagentoSandbox(_world(tmp_path), ManualClock()).evolve(1, 0)["price_changes"] == 0

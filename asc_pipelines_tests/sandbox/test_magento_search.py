@@ -1,4 +1,4 @@
-"""Magento's searchCriteria as the sandbox reads it: query syntax, paging clamp, partial responses."""
+"""Magento's searchCriteria as the sandbox reads it: query syntax, paging, partial responses."""
 
 from __future__ import annotations
 
@@ -49,7 +49,9 @@ def test_entries_keep_the_order_given_and_empty_brackets_append() -> None:
 
 
 def test_echo_leaves_out_what_the_request_left_out() -> None:
-    criteria = parse_search_criteria([("searchCriteria[filter_groups][0][filters][0][field]", "sku")])
+    criteria = parse_search_criteria(
+        [("searchCriteria[filter_groups][0][filters][0][field]", "sku")]
+    )
     assert criteria.echo() == {"filter_groups": [{"filters": [{"field": "sku"}]}]}
 
 
@@ -74,8 +76,17 @@ def test_missing_search_criteria_is_magentos_required_field_error() -> None:
             ],
             'Invalid value of "%value" provided for the %fieldName field.',
         ),
-        ([("searchCriteria[sortOrders][0][field]", "sku"), ("searchCriteria[sortOrders][0][direction]", "UP")], "Sort order direction"),
-        ([("searchCriteria[filter_groups][0][filters][0][value]", "x")], '"%fieldName" is required.'),
+        (
+            [
+                ("searchCriteria[sortOrders][0][field]", "sku"),
+                ("searchCriteria[sortOrders][0][direction]", "UP"),
+            ],
+            "Sort order direction",
+        ),
+        (
+            [("searchCriteria[filter_groups][0][filters][0][value]", "x")],
+            '"%fieldName" is required.',
+        ),
     ],
 )
 def test_malformed_criteria_are_400_with_a_magento_template(
