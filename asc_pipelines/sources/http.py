@@ -1,0 +1,104 @@
+"""What every client shares: the user agent, the server's clock, and bounded retries with backoff.
+
+Retry rule for both services: 429, 500, 502, 503, 504, connection errors, timeouts and truncated
+or undecodable 2xx bodies are transient; every other 4xx is final. Waits are exponential with full
+jitter (a uniform draw in ``[0, base * 2**attempt]``, capped), so many stores retrying at once do
+not hit the server in lockstep.
+"""
+
+from __future__ import annotations
+
+import platform
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import TypeVar
+
+import requests
+
+from asc_pipelines.sources.errors import SourceError
+
+USER_AGENT = f"asc_pipelines/0.1 (Language=Python/{platform.python_version()})"
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Transport failures worth another try: no response, a timeout, or a body cut short.
+TRANSPORT_ERRORS: tuple[type[Exception], ...] = (
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+BACKOFF_CAP_SECONDS = 60.0
+
+T = TypeVar("T")
+
+
+def backoff_delay(
+    attempt: int, base: float, *, cap: float = BACKOFF_CAP_SECONDS, rng: random.Random | None = None
+) -> float:
+    """Seconds before retry ``attempt + 1``: full jitter, uniform in ``[0, min(cap, base*2^n)]``."""
+    ceiling = min(cap, base * (2**attempt))
+    return (rng or random).uniform(0.0, ceiling)
+
+
+def call_with_retries(
+    attempt: Callable[[], T],
+    *,
+    max_retries: int,
+    backoff_base: float,
+    sleep: Callable[[float], None],
+    rng: random.Random | None = None,
+) -> T:
+    """Run ``attempt`` until it succeeds, fails for good, or ``max_retries`` retries are spent.
+
+    ``attempt`` signals a transient failure by raising a `SourceError` with ``retryable=True``; the
+    last such error is re-raised when the retries run out.
+    """
+    for number in range(max_retries + 1):
+        try:
+            return attempt()
+        except SourceError as exc:
+            if not exc.retryable or number >= max_retries:
+                raise
+            sleep(backoff_delay(number, backoff_base, rng=rng))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class ServerClock:
+    """The server's idea of "now": the last response's ``Date`` plus local monotonic time since.
+
+    The pipeline stamps snapshots and computes windows with this clock, because the source's clock
+    is the one its ``updated_at`` / ``LastUpdateDate`` values are written with (the sandbox's can
+    be far from the real time). Before any response it falls back to the local UTC time.
+    """
+
+    def __init__(self, monotonic: Callable[[], float]) -> None:
+        self._monotonic = monotonic
+        self._anchor: tuple[datetime, float] | None = None
+
+    def observe(self, response: requests.Response) -> None:
+        """Remember the ``Date`` header of a response (ignored when absent or malformed)."""
+        header = response.headers.get("Date")
+        if not header:
+            return
+        try:
+            stamp = parsedate_to_datetime(header)
+        except (TypeError, ValueError):
+            return
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=UTC)
+        self._anchor = (stamp.astimezone(UTC), self._monotonic())
+
+    def now(self) -> datetime:
+        """The server's current time as an aware UTC datetime."""
+        if self._anchor is None:
+            return datetime.now(UTC)
+        stamp, seen_at = self._anchor
+        return stamp + timedelta(seconds=max(0.0, self._monotonic() - seen_at))
+
+
+def new_session(session: requests.Session | None) -> requests.Session:
+    """The given session, or a fresh one that sends our User-Agent."""
+    result = session or requests.Session()
+    result.headers["User-Agent"] = USER_AGENT
+    return result

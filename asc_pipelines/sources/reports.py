@@ -1,0 +1,523 @@
+"""Stage an Amazon listing report (GET_MERCHANT_LISTINGS_*) into DuckDB, row-checked and typed.
+
+The report is tab-separated text with a header line, no quoting (a ``"`` is literal) and a column
+set that differs by report type, marketplace and year (protocols.md 2.7), so columns are found by
+header *name*, compared case-, space- and underscore-insensitively (``Minimum order quantity`` ==
+``minimum-order-quantity``).
+
+Two passes, both streaming:
+
+1. Python reads the file line by line in binary, decodes each line *strictly* with the report's
+   charset and counts its fields. A line that does not decode (bytes invalid in the charset) or has
+   the wrong number of fields is rejected with its reason; it is never "repaired" with replacement
+   characters, which would silently corrupt SKUs and names. Good lines go to a clean UTF-8 TSV.
+   Per-line decoding is safe for the charsets Amazon uses (Cp1252, UTF-8, Windows-31J) because
+   the byte ``0x0A`` is never part of a multi-byte character in them.
+2. DuckDB reads that TSV and types it with set-based SQL into ``stage_listings``; rows whose
+   values do not convert go to ``stage_rejected_rows`` with every reason that applies.
+
+Rejected reasons (``stage_rejected_rows.reason``; several are joined with ``; ``):
+``bytes not valid <charset> at offset N``, ``expected N tab-separated fields, found M``,
+``empty seller-sku``, ``price '…' is not a number``, ``quantity '…' is not an integer``,
+``pending-quantity '…' is not an integer``, ``open-date '…' has no time zone abbreviation``,
+``unknown time zone abbreviation 'XYZ' in open-date``, ``open-date '…' matches none of <formats>``,
+``duplicate seller-sku (first on line N)``. Blank lines carry no listing and are only counted.
+Every data line ends up in exactly one of the two tables.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from dataclasses import dataclass
+from itertools import repeat
+from pathlib import Path
+from typing import TextIO
+
+import duckdb
+
+from asc_pipelines import constants
+from asc_pipelines.sources.errors import ReportFormatError
+
+REJECT_SOURCE = "amazon_listings_report"
+_BUFFER = 1 << 20
+_BLOCK = 4 << 20
+
+# Output column -> normalized header name, for the plain text columns (protocols.md 2.7).
+_TEXT_COLUMNS: dict[str, str] = {
+    "seller_sku": "seller-sku",
+    "asin": "asin1",
+    "product_id": "product-id",
+    "item_name": "item-name",
+    "item_description": "item-description",
+    "listing_id": "listing-id",
+    "status": "status",
+    "fulfillment_channel": "fulfillment-channel",
+    "item_condition": "item-condition",
+    "open_date_raw": "open-date",
+    "image_url": "image-url",
+    "item_is_marketplace": "item-is-marketplace",
+    "will_ship_internationally": "will-ship-internationally",
+    "expedited_shipping": "expedited-shipping",
+    "merchant_shipping_group": "merchant-shipping-group",
+    "item_note": "item-note",
+    "zshop_shipping_fee": "zshop-shipping-fee",
+    "zshop_category1": "zshop-category1",
+    "zshop_browse_path": "zshop-browse-path",
+    "zshop_storefront_feature": "zshop-storefront-feature",
+    "zshop_boldface": "zshop-boldface",
+    "asin2": "asin2",
+    "asin3": "asin3",
+    "add_delete": "add-delete",
+    "bid_for_featured_placement": "bid-for-featured-placement",
+    "minimum_order_quantity": "minimum-order-quantity",
+    "sell_remainder": "sell-remainder",
+    "business_price": "business-price",
+}
+_TYPED_HEADERS = ("price", "quantity", "pending-quantity", "product-id-type")
+KNOWN_HEADERS = frozenset(_TEXT_COLUMNS.values()) | frozenset(_TYPED_HEADERS)
+
+# Final column order of stage_listings.
+STAGE_COLUMNS: tuple[str, ...] = (
+    "store_id",
+    "line_number",
+    "seller_sku",
+    "asin",
+    "product_id",
+    "product_id_type",
+    "item_name",
+    "item_description",
+    "listing_id",
+    "price",
+    "quantity",
+    "pending_quantity",
+    "status",
+    "fulfillment_channel",
+    "item_condition",
+    "open_date",
+    "open_date_raw",
+    "image_url",
+    "item_is_marketplace",
+    "will_ship_internationally",
+    "expedited_shipping",
+    "merchant_shipping_group",
+    "item_note",
+    "zshop_shipping_fee",
+    "zshop_category1",
+    "zshop_browse_path",
+    "zshop_storefront_feature",
+    "zshop_boldface",
+    "asin2",
+    "asin3",
+    "add_delete",
+    "bid_for_featured_placement",
+    "minimum_order_quantity",
+    "sell_remainder",
+    "business_price",
+    "extra",
+)
+
+_HEADER_SEPARATORS = re.compile(r"[\s_]+")
+
+
+@dataclass(frozen=True)
+class StagedReport:
+    """What staging produced: ``rows`` in stage_listings, ``rejected`` in stage_rejected_rows."""
+
+    rows: int
+    rejected: int
+    header: list[str]
+    variant: str
+    charset: str
+    blank_lines: int = 0
+
+
+def normalize_header(name: str) -> str:
+    """``Minimum order quantity`` -> ``minimum-order-quantity``; ``Item_Name`` -> ``item-name``."""
+    return _HEADER_SEPARATORS.sub("-", name.strip().lower())
+
+
+def header_variant(header: list[str]) -> str:
+    """A label for the known header layouts (protocols.md 2.7), for logs and metadata."""
+    names = {normalize_header(name) for name in header}
+    count = len(header)
+    if count == 29 and "status" in names and "zshop-boldface" in names:
+        return "all-listings-29"
+    if count == 31 and "minimum-order-quantity" in names:
+        return "all-listings-31"
+    if count == 47 and "business-price" in names:
+        return "active-listings-47"
+    if count == 34 and "business-price" in names and "item-description" not in names:
+        return "active-listings-fr-34"
+    return f"other-{count}-columns"
+
+
+def stage_listing_report(
+    conn: duckdb.DuckDBPyConnection,
+    report: Path,
+    *,
+    charset: str,
+    marketplace_code: str,
+    store_id: str,
+    work_dir: Path,
+) -> StagedReport:
+    """Stage one store's listing report as TEMP tables ``stage_listings``/``stage_rejected_rows``.
+
+    Both tables are replaced by each call. ``charset`` is a Python codec name (see
+    `download.python_charset`); ``marketplace_code`` picks the open-date formats.
+    """
+    codec = _checked_codec(charset)
+    formats = constants.marketplace(marketplace_code).open_date_formats
+    work_dir.mkdir(parents=True, exist_ok=True)
+    good_path = work_dir / f"{store_id}.listings.clean.tsv"
+    rejected_path = work_dir / f"{store_id}.listings.rejected.jsonl"
+    try:
+        header, blank = _split_lines(report, codec, good_path, rejected_path)
+        _load(conn, header, good_path, rejected_path, store_id=store_id, formats=formats)
+    finally:
+        good_path.unlink(missing_ok=True)
+        rejected_path.unlink(missing_ok=True)
+    rows = conn.execute("SELECT count(*) FROM stage_listings").fetchall()[0]
+    rejected = conn.execute("SELECT count(*) FROM stage_rejected_rows").fetchall()[0]
+    assert rows is not None and rejected is not None
+    return StagedReport(
+        rows=int(rows[0]),
+        rejected=int(rejected[0]),
+        header=header,
+        variant=header_variant(header),
+        charset=codec,
+        blank_lines=blank,
+    )
+
+
+def _checked_codec(charset: str) -> str:
+    try:
+        name = codecs.lookup(charset).name
+    except LookupError:
+        raise ReportFormatError(f"listing report: unknown charset {charset!r}") from None
+    if name.startswith(("utf-16", "utf-32")):
+        raise ReportFormatError(f"listing report: charset {charset!r} is not line-splittable")
+    return name
+
+
+def _split_lines(
+    report: Path, codec: str, good_path: Path, rejected_path: Path
+) -> tuple[list[str], int]:
+    """Pass 1: header, then each data line decoded strictly and field-counted (see module doc).
+
+    Works on blocks of whole lines: a block that decodes as a whole (the normal case) is checked
+    with list comprehensions; only a block with undecodable bytes is decoded line by line.
+    """
+    blank = 0
+    with (
+        report.open("rb", buffering=_BUFFER) as source,
+        good_path.open("w", encoding="utf-8", newline="\n", buffering=_BUFFER) as good,
+        rejected_path.open("w", encoding="utf-8", newline="\n") as rejected,
+    ):
+        first = source.readline()
+        try:
+            header_text = first.rstrip(b"\r\n").decode(codec)
+        except UnicodeDecodeError:
+            raise ReportFormatError(f"listing report: header is not valid {codec}") from None
+        header = header_text.lstrip("\ufeff").split("\t")
+        if "seller-sku" not in {normalize_header(name) for name in header}:
+            raise ReportFormatError(
+                f"listing report: no seller-sku column in header ({len(header)} columns)"
+            )
+        tabs = len(header) - 1
+        number = 1  # line number of the last line handled
+        pending = b""
+        while True:
+            block = source.read(_BLOCK)
+            if not block:
+                if pending:
+                    pending += b"\n"
+                else:
+                    break
+            data = pending + block
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                pending = data
+                continue
+            chunk, pending = data[: cut + 1], data[cut + 1 :]
+            lines = _decode_lines(chunk, codec, number, rejected)
+            if None in lines:
+                counts = list(map(_count_tabs, lines))
+            else:
+                counts = list(map(str.count, lines, repeat("\t")))  # type: ignore[arg-type]
+            if counts.count(tabs) == len(lines) and "" not in lines:  # normal: all lines good
+                good.write("".join([f"{n}\t{line}\n" for n, line in enumerate(lines, number + 1)]))
+            else:
+                blank += _write_checked(good, rejected, lines, counts, number, tabs)
+            number += len(lines)
+            if not block:
+                break
+    return header, blank
+
+
+def _count_tabs(line: str | None) -> int:
+    """Tabs in a line; -1 for an undecodable line and -2 for a blank one (never a valid count)."""
+    if line is None:
+        return -1
+    return line.count("\t") if line else -2
+
+
+def _write_checked(
+    good: TextIO,
+    rejected: TextIO,
+    lines: list[str | None],
+    counts: list[int],
+    number: int,
+    tabs: int,
+) -> int:
+    """Write a block line by line, rejecting wrong field counts; returns the blank lines seen."""
+    blank = 0
+    for n, (line, found) in enumerate(zip(lines, counts, strict=True), start=number + 1):
+        if line is None:
+            continue  # undecodable: already rejected
+        if not line:
+            blank += 1
+        elif found != tabs:
+            reason = f"expected {tabs + 1} tab-separated fields, found {found + 1}"
+            _reject(rejected, n, line, reason)
+        else:
+            good.write(f"{n}\t{line}\n")
+    return blank
+
+
+def _decode_lines(chunk: bytes, codec: str, number: int, rejected: TextIO) -> list[str | None]:
+    """The lines of a block of whole lines, ``\r\n`` tolerated; None where a line is undecodable."""
+    try:
+        text = chunk.decode(codec)
+    except UnicodeDecodeError:
+        result: list[str | None] = []
+        for n, raw in enumerate(chunk[:-1].split(b"\n"), start=number + 1):
+            line = raw.removesuffix(b"\r")
+            try:
+                result.append(line.decode(codec))
+            except UnicodeDecodeError as exc:
+                reason = f"bytes not valid {codec} at offset {exc.start}"
+                _reject(rejected, n, line.decode(codec, "backslashreplace"), reason)
+                result.append(None)
+        return result
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    return list(text[:-1].split("\n"))
+
+
+def _reject(handle: TextIO, number: int, raw_line: str, reason: str) -> None:
+    handle.write(json.dumps({"line_number": number, "raw_line": raw_line, "reason": reason}) + "\n")
+
+
+def _lit(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _load(
+    conn: duckdb.DuckDBPyConnection,
+    header: list[str],
+    good_path: Path,
+    rejected_path: Path,
+    *,
+    store_id: str,
+    formats: tuple[str, ...],
+) -> None:
+    """Pass 2: set-based typing and checks in DuckDB."""
+    position: dict[str, str] = {}
+    extra: list[tuple[str, str]] = []
+    seen_keys: set[str] = set()
+    for index, name in enumerate(header):
+        column = f"c{index}"
+        normalized = normalize_header(name)
+        if normalized in KNOWN_HEADERS and normalized not in position:
+            position[normalized] = column
+            continue
+        key = name.strip() or f"column {index + 1}"
+        while key in seen_keys:
+            key = f"{key} ({index + 1})"
+        seen_keys.add(key)
+        extra.append((key, column))
+
+    def col(normalized: str) -> str:
+        return position.get(normalized, "NULL::VARCHAR")
+
+    def trimmed(normalized: str) -> str:
+        return f"NULLIF(trim({col(normalized)}), '')"
+
+    columns_spec = ", ".join(
+        [f"{_lit('line_number')}: 'BIGINT'"]
+        + [f"{_lit(f'c{i}')}: 'VARCHAR'" for i in range(len(header))]
+    )
+    format_list = "[" + ", ".join(_lit(f) for f in formats) + "]"
+    zones = ", ".join(
+        f"({_lit(abbr)}, {round(hours * 60)})"
+        for abbr, hours in constants.TIMEZONE_ABBREVIATIONS.items()
+    )
+    product_types = ", ".join(
+        f"({_lit(k)}, {_lit(v)})" for k, v in constants.PRODUCT_ID_TYPES.items()
+    )
+    extra_json = (
+        "json_object(" + ", ".join(f"{_lit(key)}, {column}" for key, column in extra) + ")"
+        if extra
+        else "NULL::JSON"
+    )
+    text_selects = ",\n        ".join(f"{col(h)} AS {out}" for out, h in _TEXT_COLUMNS.items())
+    formats_text = " or ".join(formats).replace("'", "")
+    # The line as read, for rejected rows (empty fields come back from read_csv as NULL).
+    raw_line = (
+        "concat_ws(chr(9), " + ", ".join(f"coalesce(c{i}, '')" for i in range(len(header))) + ")"
+    )
+
+    source = (
+        f"read_csv({_lit(str(good_path))}, delim = '\t', quote = '', escape = '', header = false,"
+        f" auto_detect = false, new_line = '\\n', columns = {{{columns_spec}}})"
+    )
+    # 1. Every good line typed, with what is wrong with it (protocols.md 2.7 for every rule).
+    #    Columns starting with _ are dropped in step 4; _raw_line is built for bad rows only.
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE stage_listings AS
+        WITH zones(abbr, minutes) AS (VALUES {zones}),
+        product_types(code, name) AS (VALUES {product_types}),
+        src AS (
+            SELECT
+                line_number,
+                {text_selects},
+                {trimmed("price")} AS price_text,
+                {trimmed("quantity")} AS quantity_text,
+                {trimmed("pending-quantity")} AS pending_quantity_text,
+                {trimmed("product-id-type")} AS product_id_type_code,
+                {extra_json} AS extra,
+                {", ".join(f"c{i}" for i in range(len(header)))}
+            FROM {source}
+        ),
+        dated AS (
+            -- "2022-03-15 02:26:37 PDT": the last blank-separated word is the zone abbreviation.
+            SELECT *, split_part(trim(open_date_raw), ' ', -1) AS od_last_word,
+                rtrim(left(trim(open_date_raw), -length(split_part(trim(open_date_raw), ' ', -1))))
+                    AS od_local,
+                CASE WHEN regexp_full_match(od_last_word, '[A-Za-z]{{2,6}}')
+                    THEN upper(od_last_word) ELSE '' END AS od_zone
+            FROM src
+        ),
+        typed AS (
+            SELECT
+                dated.*,
+                TRY_CAST(price_text AS DECIMAL(18, 2)) AS price,
+                TRY_CAST(quantity_text AS INTEGER) AS quantity,
+                TRY_CAST(pending_quantity_text AS INTEGER) AS pending_quantity,
+                coalesce(product_types.name, product_id_type_code) AS product_id_type,
+                zones.minutes AS od_minutes,
+                try_strptime(NULLIF(od_local, ''), {format_list}) AS od_local_ts
+            FROM dated
+            LEFT JOIN zones ON zones.abbr = dated.od_zone
+            LEFT JOIN product_types ON product_types.code = dated.product_id_type_code
+        ),
+        checked AS (
+            SELECT
+                typed.*,
+                timezone('UTC', od_local_ts - to_minutes(od_minutes)) AS open_date,
+                NULLIF(concat_ws('; ',
+                    CASE WHEN seller_sku IS NULL OR trim(seller_sku) = ''
+                        THEN 'empty seller-sku' END,
+                    CASE WHEN price_text IS NOT NULL AND (price IS NULL
+                            OR NOT regexp_full_match(price_text, '[+-]?[0-9]+(\\.[0-9]+)?'))
+                        THEN 'price ''' || price_text || ''' is not a number' END,
+                    CASE WHEN quantity_text IS NOT NULL AND (quantity IS NULL
+                            OR NOT regexp_full_match(quantity_text, '[+-]?[0-9]+'))
+                        THEN 'quantity ''' || quantity_text || ''' is not an integer' END,
+                    CASE WHEN pending_quantity_text IS NOT NULL AND (pending_quantity IS NULL
+                            OR NOT regexp_full_match(pending_quantity_text, '[+-]?[0-9]+'))
+                        THEN 'pending-quantity ''' || pending_quantity_text
+                            || ''' is not an integer' END,
+                    CASE WHEN NULLIF(trim(open_date_raw), '') IS NULL THEN NULL
+                        WHEN od_zone = ''
+                        THEN 'open-date ''' || open_date_raw || ''' has no time zone abbreviation'
+                        WHEN od_minutes IS NULL
+                        THEN 'unknown time zone abbreviation ''' || od_zone || ''' in open-date'
+                        WHEN od_local_ts IS NULL
+                        THEN 'open-date ''' || open_date_raw || ''' matches none of '
+                            || {_lit(formats_text)} END
+                ), '') AS problem
+            FROM typed
+        )
+        SELECT
+            {_lit(store_id)}::VARCHAR AS store_id,
+            line_number::BIGINT AS line_number,
+            seller_sku, asin, product_id, product_id_type, item_name, item_description,
+            listing_id, price::DECIMAL(18, 2) AS price, quantity::INTEGER AS quantity,
+            pending_quantity::INTEGER AS pending_quantity, status, fulfillment_channel,
+            item_condition, open_date::TIMESTAMPTZ AS open_date, open_date_raw,
+            {", ".join(STAGE_COLUMNS[17:-1])}, extra::JSON AS extra,
+            problem AS _problem,
+            CASE WHEN problem IS NOT NULL THEN {raw_line} END AS _raw_line
+        FROM checked
+        """
+    )
+    # 2. A seller-sku is unique per store snapshot: the first good line wins.
+    conn.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _asc_report_duplicates AS
+        WITH repeated AS (
+            SELECT seller_sku, min(line_number) AS first_line
+            FROM stage_listings
+            WHERE _problem IS NULL
+            GROUP BY seller_sku
+            HAVING count(*) > 1
+        )
+        SELECT s.line_number, r.first_line
+        FROM stage_listings AS s
+        JOIN repeated AS r USING (seller_sku)
+        WHERE s._problem IS NULL AND s.line_number <> r.first_line
+        """
+    )
+    # 3. Everything rejected, with its reason and the line as read (duplicates are good lines,
+    #    so their text is read again, only when there are any).
+    has_duplicates = conn.execute("SELECT count(*) FROM _asc_report_duplicates").fetchall()[0][0]
+    duplicates_branch = (
+        f"""
+            SELECT d.line_number, l.raw_line,
+                'duplicate seller-sku (first on line ' || d.first_line || ')' AS reason
+            FROM _asc_report_duplicates AS d
+            JOIN (
+                SELECT line_number, {raw_line} AS raw_line
+                FROM {source}
+                WHERE line_number IN (SELECT line_number FROM _asc_report_duplicates)
+            ) AS l USING (line_number)
+            UNION ALL
+        """
+        if has_duplicates
+        else ""
+    )
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE stage_rejected_rows AS
+        SELECT {_lit(REJECT_SOURCE)}::VARCHAR AS source, {_lit(store_id)}::VARCHAR AS store_id,
+               line_number::BIGINT AS line_number, raw_line::VARCHAR AS raw_line,
+               reason::VARCHAR AS reason
+        FROM (
+            SELECT line_number, _raw_line AS raw_line, _problem AS reason
+            FROM stage_listings
+            WHERE _problem IS NOT NULL
+            UNION ALL
+            {duplicates_branch}
+            SELECT line_number, raw_line, reason
+            FROM read_json({_lit(str(rejected_path))}, format = 'newline_delimited',
+                columns = {{'line_number': 'BIGINT', 'raw_line': 'VARCHAR', 'reason': 'VARCHAR'}})
+        )
+        ORDER BY line_number
+        """
+    )
+    # 4. Keep only the good rows, with the documented columns.
+    conn.execute(
+        """
+        DELETE FROM stage_listings
+        WHERE _problem IS NOT NULL
+           OR line_number IN (SELECT line_number FROM _asc_report_duplicates)
+        """
+    )
+    conn.execute("ALTER TABLE stage_listings DROP COLUMN _problem")
+    conn.execute("ALTER TABLE stage_listings DROP COLUMN _raw_line")
+    conn.execute("DROP TABLE _asc_report_duplicates")

@@ -1,0 +1,294 @@
+"""Listing report parsing: header variants, charsets, typing, rejects (protocols.md 2.7)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from asc_pipelines.sources.errors import ReportFormatError
+from asc_pipelines.sources.reports import normalize_header, stage_listing_report
+
+# protocols.md 2.7, variant 1.
+H29 = [
+    "item-name",
+    "item-description",
+    "listing-id",
+    "seller-sku",
+    "price",
+    "quantity",
+    "open-date",
+    "image-url",
+    "item-is-marketplace",
+    "product-id-type",
+    "zshop-shipping-fee",
+    "item-note",
+    "item-condition",
+    "zshop-category1",
+    "zshop-browse-path",
+    "zshop-storefront-feature",
+    "asin1",
+    "asin2",
+    "asin3",
+    "will-ship-internationally",
+    "expedited-shipping",
+    "zshop-boldface",
+    "product-id",
+    "bid-for-featured-placement",
+    "add-delete",
+    "pending-quantity",
+    "fulfillment-channel",
+    "merchant-shipping-group",
+    "status",
+]
+H31 = [*H29, "Minimum order quantity", "Sell remainder"]
+QTY_B2B = ["Quantity Price Type"] + [
+    f"Quantity {kind} {n}" for n in range(1, 6) for kind in ("Lower Bound", "Price")
+]
+PROGRESSIVE = ["Progressive Price Type"] + [
+    f"Progressive {kind} {n}" for n in range(1, 4) for kind in ("Lower Bound", "Price")
+]
+H47 = [*H29[:27], "Business Price", *QTY_B2B, "merchant-shipping-group", *PROGRESSIVE]
+HFR34 = [
+    *("item-name", "listing-id", "seller-sku", "price", "quantity", "open-date"),
+    *("product-id-type", "item-note", "item-condition", "will-ship-internationally"),
+    *("expedited-shipping", "product-id", "pending-quantity", "fulfillment-channel"),
+    "Business Price",
+    *QTY_B2B,
+    "merchant-shipping-group",
+    *PROGRESSIVE,
+]
+
+
+def line(header: list[str], **values: str) -> str:
+    fields = {normalize_header(name): "" for name in header}
+    for key, value in values.items():
+        fields[normalize_header(key)] = value
+    return "\t".join(fields[normalize_header(name)] for name in header)
+
+
+def write_report(
+    tmp_path: Path, header: list[str], rows: list[str], *, charset: str = "cp1252", eol: str = "\n"
+) -> Path:
+    path = tmp_path / "report.txt"
+    text = eol.join(["\t".join(header), *rows]) + eol
+    path.write_bytes(text.encode(charset))
+    return path
+
+
+def stage(path: Path, *, charset: str = "cp1252", market: str = "US", tmp_path: Path):  # type: ignore[no-untyped-def]
+    conn = duckdb.connect()
+    result = stage_listing_report(
+        conn, path, charset=charset, marketplace_code=market, store_id="s1", work_dir=tmp_path / "w"
+    )
+    return conn, result
+
+
+def rows_by_sku(conn: duckdb.DuckDBPyConnection) -> dict[str, dict]:
+    cursor = conn.execute("SELECT * FROM stage_listings ORDER BY line_number")
+    names = [d[0] for d in cursor.description]
+    return {
+        row[names.index("seller_sku")]: dict(zip(names, row, strict=True))
+        for row in cursor.fetchall()
+    }
+
+
+def rejected(conn: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str]]:
+    return conn.execute(
+        "SELECT line_number, raw_line, reason FROM stage_rejected_rows ORDER BY line_number"
+    ).fetchall()
+
+
+GOOD = {"price": "12.99", "quantity": "3", "open-date": "2022-03-15 02:26:37 PDT"}
+
+
+@pytest.mark.parametrize(
+    ("header", "variant"),
+    [
+        (H29, "all-listings-29"),
+        (H31, "all-listings-31"),
+        (H47, "active-listings-47"),
+        (HFR34, "active-listings-fr-34"),
+    ],
+)
+def test_header_variants_are_read_by_name(tmp_path: Path, header: list[str], variant: str) -> None:
+    path = write_report(tmp_path, header, [line(header, **{"seller-sku": "A-1"}, **GOOD)])
+    conn, result = stage(path, tmp_path=tmp_path)
+    assert (result.variant, result.rows, result.rejected) == (variant, 1, 0)
+    row = rows_by_sku(conn)["A-1"]
+    assert row["price"] == Decimal("12.99") and row["quantity"] == 3
+    if "status" not in header:
+        assert row["status"] is None
+
+
+def test_31_column_header_maps_spaced_names(tmp_path: Path) -> None:
+    values = {"seller-sku": "A-1", "Minimum order quantity": "2", "Sell remainder": "y"}
+    path = write_report(tmp_path, H31, [line(H31, **values, **GOOD)])
+    conn, _ = stage(path, tmp_path=tmp_path)
+    row = rows_by_sku(conn)["A-1"]
+    assert (row["minimum_order_quantity"], row["sell_remainder"]) == ("2", "y")
+    assert row["extra"] is None
+
+
+def test_47_column_b2b_columns_land_in_extra_json(tmp_path: Path) -> None:
+    values = {"seller-sku": "A-1", "Business Price": "11.50", "Quantity Price 1": "10.00"}
+    path = write_report(tmp_path, H47, [line(H47, **values, **GOOD)])
+    conn, _ = stage(path, tmp_path=tmp_path)
+    row = rows_by_sku(conn)["A-1"]
+    assert row["business_price"] == "11.50"
+    assert json.loads(row["extra"])["Quantity Price 1"] == "10.00"
+    assert row["status"] is None
+
+
+def test_cp1252_accents_and_literal_quote(tmp_path: Path) -> None:
+    name = 'Café "Crème" 12" – Größe'
+    path = write_report(
+        tmp_path, H29, [line(H29, **{"item-name": name, "seller-sku": "é-1"}, **GOOD)]
+    )
+    conn, result = stage(path, tmp_path=tmp_path)
+    assert result.charset == "cp1252"
+    assert rows_by_sku(conn)["é-1"]["item_name"] == name
+
+
+def test_utf8_and_cp932(tmp_path: Path) -> None:
+    name = "日本語の商品 ＆ ℃"
+    path = write_report(
+        tmp_path,
+        H29,
+        [line(H29, **{"item-name": name, "seller-sku": "J"}, **GOOD)],
+        charset="utf-8",
+    )
+    conn, _ = stage(path, charset="utf-8", tmp_path=tmp_path)
+    assert rows_by_sku(conn)["J"]["item_name"] == name
+    jp = {"item-name": "日本の商品", "seller-sku": "JP-1", "open-date": "2009/09/18 15:18:58 JST"}
+    path = write_report(tmp_path, H29, [line(H29, **jp)], charset="cp932")
+    conn, _ = stage(path, charset="cp932", market="JP", tmp_path=tmp_path)
+    row = rows_by_sku(conn)["JP-1"]
+    assert row["item_name"] == "日本の商品"
+    assert row["open_date"] == datetime(2009, 9, 18, 6, 18, 58, tzinfo=UTC)
+
+
+def test_crlf_line_ends_are_tolerated(tmp_path: Path) -> None:
+    rows = [line(H29, **{"seller-sku": f"S{i}"}, **GOOD) for i in range(3)]
+    path = write_report(tmp_path, H29, rows, eol="\r\n")
+    conn, result = stage(path, tmp_path=tmp_path)
+    assert (result.rows, result.rejected) == (3, 0)
+    assert all(not sku.endswith("\r") for sku in rows_by_sku(conn))
+
+
+def test_fba_rows_with_blank_price_and_quantity_are_null(tmp_path: Path) -> None:
+    values = {
+        "seller-sku": "FBA-1",
+        "fulfillment-channel": "AMAZON_NA",
+        "open-date": GOOD["open-date"],
+    }
+    path = write_report(tmp_path, H29, [line(H29, **values)])
+    conn, result = stage(path, tmp_path=tmp_path)
+    row = rows_by_sku(conn)["FBA-1"]
+    assert (row["price"], row["quantity"], result.rejected) == (None, None, 0)
+
+
+def test_bad_rows_are_rejected_with_reasons_and_nothing_is_dropped(tmp_path: Path) -> None:
+    rows = [
+        line(H29, **{"seller-sku": "OK"}, **GOOD),
+        line(H29, **{"seller-sku": "COMMA", "price": "12,99"}),
+        "too\tfew\tfields",
+        line(H29, **{"seller-sku": "QTY", "quantity": "3.5"}),
+        line(H29, **{"seller-sku": "", "price": "1.00"}),
+        line(H29, **{"seller-sku": "OK", "price": "2.00"}),
+        line(H29, **{"seller-sku": "TZ", "open-date": "2022-03-15 02:26:37 XYZ"}),
+        line(H29, **{"seller-sku": "FMT", "open-date": "15.03.2022 02:26:37 PDT"}),
+    ]
+    path = write_report(tmp_path, H29, rows)
+    conn, result = stage(path, tmp_path=tmp_path)
+    reasons = {number: reason for number, _, reason in rejected(conn)}
+    assert result.rows + result.rejected == len(rows)
+    assert result.rows == 1
+    assert reasons[3] == "price '12,99' is not a number"
+    assert reasons[4] == "expected 29 tab-separated fields, found 3"
+    assert reasons[5] == "quantity '3.5' is not an integer"
+    assert reasons[6] == "empty seller-sku"
+    assert reasons[7] == "duplicate seller-sku (first on line 2)"
+    assert reasons[8] == "unknown time zone abbreviation 'XYZ' in open-date"
+    assert reasons[9].startswith("open-date '15.03.2022 02:26:37 PDT' matches none of")
+    raw = {number: raw for number, raw, _ in rejected(conn)}
+    assert raw[4] == "too\tfew\tfields"
+    assert raw[3] == rows[1]
+
+
+def test_undecodable_line_is_rejected_not_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "report.txt"
+    good = line(H29, **{"seller-sku": "OK"}, **GOOD).encode()
+    bad = line(H29, **{"seller-sku": "BAD", "item-name": "X"}).encode().replace(b"X", b"\xff\xfe")
+    path.write_bytes("\t".join(H29).encode() + b"\n" + good + b"\n" + bad + b"\n")
+    conn, result = stage(path, charset="utf-8", tmp_path=tmp_path)
+    assert (result.rows, result.rejected) == (1, 1)
+    assert rejected(conn)[0][2] == "bytes not valid utf-8 at offset 0"
+
+
+@pytest.mark.parametrize(
+    ("market", "raw", "expected"),
+    [
+        ("US", "2022-03-15 02:26:37 PDT", datetime(2022, 3, 15, 9, 26, 37, tzinfo=UTC)),
+        ("UK", "29/09/2025 16:19:39 BST", datetime(2025, 9, 29, 15, 19, 39, tzinfo=UTC)),
+        ("UK", "30/03/2011 16:23:57 GMT", datetime(2011, 3, 30, 16, 23, 57, tzinfo=UTC)),
+        ("JP", "2009/09/18 15:18:58 JST", datetime(2009, 9, 18, 6, 18, 58, tzinfo=UTC)),
+        ("DE", "2008-02-27 20:15:20 GMT", datetime(2008, 2, 27, 20, 15, 20, tzinfo=UTC)),
+        ("UK", "2008-02-27 20:15:20 GMT", datetime(2008, 2, 27, 20, 15, 20, tzinfo=UTC)),
+    ],
+)
+def test_open_date_formats(tmp_path: Path, market: str, raw: str, expected: datetime) -> None:
+    path = write_report(tmp_path, H29, [line(H29, **{"seller-sku": "D", "open-date": raw})])
+    conn, result = stage(path, market=market, tmp_path=tmp_path)
+    assert result.rejected == 0, rejected(conn)
+    row = rows_by_sku(conn)["D"]
+    assert row["open_date"] == expected and row["open_date_raw"] == raw
+
+
+def test_product_id_type_codes_are_named_and_unknown_kept(tmp_path: Path) -> None:
+    rows = [
+        line(H29, **{"seller-sku": "A", "product-id-type": "4", "product-id": "4006381333931"}),
+        line(H29, **{"seller-sku": "B", "product-id-type": "9"}),
+    ]
+    conn, _ = stage(write_report(tmp_path, H29, rows), tmp_path=tmp_path)
+    listings = rows_by_sku(conn)
+    assert (listings["A"]["product_id_type"], listings["B"]["product_id_type"]) == ("EAN", "9")
+
+
+def test_blank_lines_are_counted_not_staged(tmp_path: Path) -> None:
+    rows = [line(H29, **{"seller-sku": "A"}), "", line(H29, **{"seller-sku": "B"}), ""]
+    _conn, result = stage(write_report(tmp_path, H29, rows), tmp_path=tmp_path)
+    assert (result.rows, result.rejected, result.blank_lines) == (2, 0, 2)
+
+
+def test_report_without_seller_sku_column_is_refused(tmp_path: Path) -> None:
+    path = write_report(tmp_path, ["item-name", "price"], ["x\t1"])
+    with pytest.raises(ReportFormatError, match="seller-sku"):
+        stage(path, tmp_path=tmp_path)
+
+
+def test_stage_listings_column_types(tmp_path: Path) -> None:
+    conn, _ = stage(
+        write_report(tmp_path, H29, [line(H29, **{"seller-sku": "A"}, **GOOD)]), tmp_path=tmp_path
+    )
+    types = dict(
+        conn.execute("SELECT column_name, column_type FROM (DESCRIBE stage_listings)").fetchall()
+    )
+    assert types["price"] == "DECIMAL(18,2)"
+    assert types["quantity"] == "INTEGER" and types["line_number"] == "BIGINT"
+    assert types["open_date"] == "TIMESTAMP WITH TIME ZONE"
+    assert types["extra"] == "JSON"
+    rejected_types = conn.execute(
+        "SELECT column_name FROM (DESCRIBE stage_rejected_rows)"
+    ).fetchall()
+    assert [c for (c,) in rejected_types] == [
+        "source",
+        "store_id",
+        "line_number",
+        "raw_line",
+        "reason",
+    ]
