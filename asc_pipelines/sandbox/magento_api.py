@@ -22,8 +22,10 @@ Routes (operation names are the fault-injection keys):
 ====================================  ==========================  ==================================
 
 Each path may carry a store code: ``/rest/V1/...`` and ``/rest/default/V1/...`` are the default
-store view, ``/rest/all/V1/...`` the global (admin) values, ``/rest/<view>/V1/...`` a store view
-of the export. ``fields=`` partial responses are applied to every JSON answer.
+store view (global values plus the export's ``default`` store-view rows, if it has any),
+``/rest/all/V1/...`` the global (admin) values, ``/rest/<view>/V1/...`` a store view of the
+export; an unknown code is read as part of the route (404, as Magento does). ``fields=`` partial
+responses are applied to every JSON answer.
 """
 
 from __future__ import annotations

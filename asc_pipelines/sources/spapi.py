@@ -163,6 +163,7 @@ class SpApiClient:
             backoff_base=backoff_base,
             sleep=sleep,
             monotonic=monotonic,
+            clock=self._clock,
             rng=rng,
         )
         self.requests_sent = 0
@@ -196,6 +197,14 @@ class SpApiClient:
     def server_now(self) -> datetime:
         """Amazon's current time (from the last response's ``Date``), aware UTC."""
         return self._clock.now()
+
+    def ensure_access_token(self) -> None:
+        """Fetch an LWA access token now if none is cached (fails fast on bad credentials).
+
+        The token response's ``Date`` also sets :meth:`server_now` before the first SP-API call,
+        so a first incremental window can be computed with the server's clock.
+        """
+        self._lwa.access_token()
 
     @property
     def token_refreshes(self) -> int:
