@@ -158,7 +158,9 @@ def cmd_dev(args: argparse.Namespace) -> int:
             "ASC_DATA_DIR": str(data.resolve()),
             "DAGSTER_HOME": str(home),
         }
-        print(f"sandbox at {server.base_url}; Dagster UI at http://127.0.0.1:{args.port}", flush=True)
+        print(
+            f"sandbox at {server.base_url}; Dagster UI at http://127.0.0.1:{args.port}", flush=True
+        )
         command = [
             str(Path(sys.executable).with_name("dagster")),
             "dev",

@@ -40,7 +40,7 @@ class _Strict(BaseModel):
 
 
 def default_refresh_token_env(store_id: str) -> str:
-    """The environment variable holding a store's LWA refresh token unless the file names another."""
+    """The variable holding a store's LWA refresh token, unless the file names another."""
     return f"ASC_REFRESH_TOKEN_{store_id.upper()}"
 
 
@@ -60,7 +60,8 @@ class StoreConfig(_Strict):
     def _valid_id(cls, value: str) -> str:
         if not _STORE_ID.match(value):
             raise ValueError(
-                f"store id {value!r} must be lower-case letters, digits or _ and start with a letter"
+                f"store id {value!r} must be lower-case letters, digits or _, "
+                "starting with a letter"
             )
         return value
 

@@ -44,16 +44,44 @@ MARKETPLACES: dict[str, Marketplace] = {
         Marketplace(
             "BR", "A2Q3Y263D00KWC", "NA", "BRL", "Amazon.com.br", (_ISO, _DMY), "Cp1252", "pt_BR"
         ),
-        Marketplace("UK", "A1F83G8C2ARO7P", "EU", "GBP", "Amazon.co.uk", (_DMY, _ISO), "Cp1252", "en_GB"),
         Marketplace(
-            "DE", "A1PA6795UKMFR9", "EU", "EUR", "Amazon.de", (_ISO, _DMY_DOT, _DMY), "Cp1252", "de_DE"
+            "UK", "A1F83G8C2ARO7P", "EU", "GBP", "Amazon.co.uk", (_DMY, _ISO), "Cp1252", "en_GB"
         ),
-        Marketplace("FR", "A13V1IB3VIYZZH", "EU", "EUR", "Amazon.fr", (_ISO, _DMY), "Cp1252", "fr_FR"),
-        Marketplace("IT", "APJ6JRA9NG5V4", "EU", "EUR", "Amazon.it", (_ISO, _DMY), "Cp1252", "it_IT"),
-        Marketplace("ES", "A1RKKUPIHCS9HS", "EU", "EUR", "Amazon.es", (_ISO, _DMY), "Cp1252", "es_ES"),
-        Marketplace("NL", "A1805IZSGTT6HS", "EU", "EUR", "Amazon.nl", (_ISO, _DMY), "Cp1252", "nl_NL"),
-        Marketplace("JP", "A1VC38T7YXB528", "FE", "JPY", "Amazon.co.jp", (_YMD_SLASH, _ISO), "Windows-31J", "ja_JP"),
-        Marketplace("AU", "A39IBJ37TRP1C6", "FE", "AUD", "Amazon.com.au", (_DMY, _ISO), "Cp1252", "en_AU"),
+        Marketplace(
+            "DE",
+            "A1PA6795UKMFR9",
+            "EU",
+            "EUR",
+            "Amazon.de",
+            (_ISO, _DMY_DOT, _DMY),
+            "Cp1252",
+            "de_DE",
+        ),
+        Marketplace(
+            "FR", "A13V1IB3VIYZZH", "EU", "EUR", "Amazon.fr", (_ISO, _DMY), "Cp1252", "fr_FR"
+        ),
+        Marketplace(
+            "IT", "APJ6JRA9NG5V4", "EU", "EUR", "Amazon.it", (_ISO, _DMY), "Cp1252", "it_IT"
+        ),
+        Marketplace(
+            "ES", "A1RKKUPIHCS9HS", "EU", "EUR", "Amazon.es", (_ISO, _DMY), "Cp1252", "es_ES"
+        ),
+        Marketplace(
+            "NL", "A1805IZSGTT6HS", "EU", "EUR", "Amazon.nl", (_ISO, _DMY), "Cp1252", "nl_NL"
+        ),
+        Marketplace(
+            "JP",
+            "A1VC38T7YXB528",
+            "FE",
+            "JPY",
+            "Amazon.co.jp",
+            (_YMD_SLASH, _ISO),
+            "Windows-31J",
+            "ja_JP",
+        ),
+        Marketplace(
+            "AU", "A39IBJ37TRP1C6", "FE", "AUD", "Amazon.com.au", (_DMY, _ISO), "Cp1252", "en_AU"
+        ),
     )
 }
 MARKETPLACE_ALIASES: dict[str, str] = {"GB": "UK"}
@@ -75,7 +103,7 @@ SPAPI_ENDPOINTS: dict[str, str] = {
     "EU": "https://sellingpartnerapi-eu.amazon.com",
     "FE": "https://sellingpartnerapi-fe.amazon.com",
 }
-LWA_TOKEN_URL = "https://api.amazon.com/auth/o2/token"
+LWA_TOKEN_URL = "https://api.amazon.com/auth/o2/token"  # noqa: S105 - a URL
 LWA_TOKEN_LIFETIME_SECONDS = 3600
 
 
@@ -126,7 +154,7 @@ ITEM_CONDITIONS: dict[str, str] = {
 FBM_CHANNEL = "DEFAULT"
 FBA_CHANNELS = frozenset({"AMAZON_NA", "AMAZON_EU", "AMAZON_FE", "AMAZON_JP", "AMAZON_IN"})
 
-# Time-zone abbreviations seen at the end of `open-date`, as UTC offsets in hours (protocols.md 2.7).
+# Time-zone abbreviations ending `open-date`, as UTC offsets in hours (protocols.md 2.7).
 TIMEZONE_ABBREVIATIONS: dict[str, float] = {
     "UTC": 0,
     "GMT": 0,

@@ -1,4 +1,4 @@
-"""Run one sync tick in-process through Dagster (what `asc sync` and `asc demo` do) and summarize it."""
+"""Run one sync tick in-process through Dagster (`asc sync`, `asc demo`) and summarize it."""
 
 from __future__ import annotations
 
@@ -73,9 +73,11 @@ def run_sync(
                 error = getattr(event.event_specific_data, "error", None)
                 if error is not None:
                     sync.messages.append(f"{event.step_key}: {error.message.strip()}")
-    warehouse = data_dir / WAREHOUSE_FILE
-    if warehouse.exists():
-        conn = duckdb.connect(str(warehouse), read_only=True)
+    # Read the analysts' copy: it is published at the end of every successful run, and reading
+    # it never contends with the pipeline's private file.
+    published = data_dir / PUBLISHED_FILE
+    if published.exists():
+        conn = duckdb.connect(str(published), read_only=True)
         try:
             rows = conn.execute(
                 "SELECT store_id, dataset, outcome, message FROM raw.store_fetches "
@@ -109,8 +111,7 @@ def summary_text(data_dir: Path, sync: SyncResult) -> str:
             lines.append(f"{'table':<32}{'store':<12}{'rows':>10}")
             for table in SUMMARY_TABLES:
                 per_store = conn.execute(
-                    f"SELECT coalesce(store_id, '-'), count(*) FROM {table} "  # noqa: S608
-                    "GROUP BY ALL ORDER BY 1"
+                    f"SELECT coalesce(store_id, '-'), count(*) FROM {table} GROUP BY ALL ORDER BY 1"
                 ).fetchall()
                 if not per_store:
                     lines.append(f"{table:<32}{'(all)':<12}{0:>10}")

@@ -50,7 +50,7 @@ def sandbox_config(
     report_wait_seconds: float = 60.0,
     report_poll_seconds: float = 0.5,
 ) -> dict[str, Any]:
-    """An ``asc.yaml`` (as a dict) pointing every store and Magento at the sandbox at ``base_url``."""
+    """An ``asc.yaml`` (as a dict) pointing every store and Magento at the sandbox."""
     stores = world_stores(world_dir)
     return {
         "stores": [

@@ -22,11 +22,11 @@ def handmade_world(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def small_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A generated world: 300 products, two stores (us cp1252 29 columns, uk 31 columns)."""
+    """A generated world: 1,000 products, two stores (us cp1252 29 columns, uk 31 columns)."""
     from asc_pipelines.sandbox.generate import generate_world
 
     out = tmp_path_factory.mktemp("small_world")
-    generate_world(out, products=300, stores=2, seed=11)
+    generate_world(out, products=1000, stores=2, seed=11)
     return out
 
 

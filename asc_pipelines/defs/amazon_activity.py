@@ -1,8 +1,6 @@
 """``amazon_listing_issues`` and ``amazon_orders``: what Amazon says is wrong with listings, and
 what sold. Both fetched per store; a failing store keeps its previous rows."""
 
-from __future__ import annotations
-
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -142,7 +140,9 @@ def amazon_listing_issues(
                 conn.execute("BEGIN TRANSACTION")
                 conn.execute("DELETE FROM raw.amazon_listing_issues WHERE store_id = ?", [store.id])
                 conn.register("issue_frame", frame)
-                conn.execute("INSERT INTO raw.amazon_listing_issues BY NAME SELECT * FROM issue_frame")
+                conn.execute(
+                    "INSERT INTO raw.amazon_listing_issues BY NAME SELECT * FROM issue_frame"
+                )
                 conn.unregister("issue_frame")
                 conn.execute("COMMIT")
                 rows, outcome = len(frame), "ok"
@@ -176,7 +176,9 @@ def amazon_listing_issues(
             summary.append([store.id, outcome, rows, f"{result.seconds:.1f}", message])
         metadata = table_metadata(conn, "raw.amazon_listing_issues")
         metadata["rows_per_store"] = rows_per_store(conn, "raw.amazon_listing_issues")
-    metadata["summary"] = markdown_table(["store", "outcome", "issues", "seconds", "message"], summary)
+    metadata["summary"] = markdown_table(
+        ["store", "outcome", "issues", "seconds", "message"], summary
+    )
     return dg.MaterializeResult(metadata=metadata)
 
 
@@ -267,10 +269,12 @@ def amazon_orders(
             since = client.server_now() - timedelta(days=cfg.amazon.orders_initial_lookback_days)
         else:
             since = mark - timedelta(minutes=cfg.amazon.orders_overlap_minutes)
-        pages = client.iter_orders([store.marketplace_id], last_updated_after=since)
-        orders = list(pages)
+        orders: list[dict[str, Any]] = []
+        next_mark = mark
+        for page in client.iter_orders([store.marketplace_id], last_updated_after=since):
+            orders.extend(page.orders)
+            next_mark = page.watermark
         fetched_at = client.server_now()
-        next_mark = getattr(pages, "last_updated_before", None) or mark
         order_frame = pd.DataFrame(
             [order_row(store_id, o, fetched_at) for o in orders], columns=ORDER_COLUMNS
         )
@@ -289,7 +293,7 @@ def amazon_orders(
             "items": pd.DataFrame(items, columns=ITEM_COLUMNS),
             "items_done": done,
             "items_waiting": len(wanted) - len(done),
-            "watermark": _ts(next_mark) if isinstance(next_mark, str) else next_mark,
+            "watermark": next_mark,
             "now": client.server_now(),
         }
 
@@ -365,7 +369,9 @@ def _write_orders(
         )
         conn.unregister("order_frame")
         conn.register("item_frame", value["items"])
-        conn.execute("INSERT OR REPLACE INTO raw.amazon_order_items BY NAME SELECT * FROM item_frame")
+        conn.execute(
+            "INSERT OR REPLACE INTO raw.amazon_order_items BY NAME SELECT * FROM item_frame"
+        )
         conn.unregister("item_frame")
         if value["items_done"]:
             conn.execute(

@@ -1,11 +1,9 @@
-"""``amazon_listings_snapshot``: every store's All Listings report, landed in ``raw.amazon_listings``.
+"""``amazon_listings_snapshot``: each store's All Listings report, in ``raw.amazon_listings``.
 
 A tick asks Amazon for a GET_MERCHANT_LISTINGS_ALL_DATA report (or picks up the request still in
 flight), waits a bounded time, and when the report is done replaces the store's rows in one
 transaction. A pending report stays for the next tick; a failed one leaves the last good snapshot.
 """
-
-from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path

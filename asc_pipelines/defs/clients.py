@@ -21,7 +21,9 @@ def spapi_client(cfg: AscConfig, store: StoreConfig, credentials: AmazonCredenti
 
 def magento_client(cfg: AscConfig, credentials: MagentoCredentials) -> MagentoClient:
     if cfg.magento.auth == "integration_token":
-        return MagentoClient.from_config(cfg.magento, token=credentials.token(cfg.magento.token_env))
+        return MagentoClient.from_config(
+            cfg.magento, token=credentials.token(cfg.magento.token_env)
+        )
     return MagentoClient.from_config(
         cfg.magento, username=credentials.username, password=credentials.password
     )

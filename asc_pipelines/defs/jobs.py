@@ -1,7 +1,5 @@
 """The five-minute sync job and its schedule."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 SYNC_JOB_NAME = "asc_sync_job"

@@ -1,12 +1,10 @@
-"""``magento_catalog``: the Magento catalog and its salable stock, landed in ``raw.magento_products``.
+"""``magento_catalog``: the Magento catalog and its salable stock, in ``raw.magento_products``.
 
 Products come incrementally (``updated_at`` after the watermark, minus an overlap) with a full
 reconciliation at least every ``full_reconcile_hours``, because mass attribute updates and image
 changes do not move ``updated_at``. Stock (MSI source items) is pulled in full every tick: stock
 changes never move ``updated_at`` either.
 """
-
-from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta

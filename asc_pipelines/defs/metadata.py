@@ -1,4 +1,4 @@
-"""Metadata every raw asset reports to the Dagster UI: row counts, column schema, per-store detail."""
+"""Metadata every raw asset reports to the Dagster UI: row counts, columns, per-store detail."""
 
 from __future__ import annotations
 
@@ -19,12 +19,12 @@ def table_schema(conn: duckdb.DuckDBPyConnection, table: str) -> dg.TableSchema:
 
 
 def row_count(conn: duckdb.DuckDBPyConnection, table: str) -> int:
-    return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608 - constant
+    return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 
 def rows_per_store(conn: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
     rows = conn.execute(
-        f"SELECT store_id, count(*) FROM {table} GROUP BY store_id ORDER BY store_id"  # noqa: S608
+        f"SELECT store_id, count(*) FROM {table} GROUP BY store_id ORDER BY store_id"
     ).fetchall()
     return {store: int(n) for store, n in rows}
 

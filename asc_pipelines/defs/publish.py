@@ -1,6 +1,4 @@
-"""``analyst_copy``: after every tick, the published ``asc.duckdb`` that analysts and sensors open."""
-
-from __future__ import annotations
+"""``analyst_copy``: after every tick, the published ``asc.duckdb`` analysts and sensors open."""
 
 import dagster as dg
 

@@ -66,7 +66,7 @@ class AmazonCredentials(dg.ConfigurableResource):
 
 
 class MagentoCredentials(dg.ConfigurableResource):
-    """Magento admin user name and password (dg.EnvVar), or an integration token named in the config."""
+    """Magento admin user and password (dg.EnvVar), or an integration token the config names."""
 
     username: str = ""
     password: str = ""

@@ -40,7 +40,7 @@ class ErrorFields:
 
 
 def error_fields(exc: BaseException, default_operation: str) -> ErrorFields:
-    """Fields for ``raw.api_errors`` from any exception (the clients' carry operation/status/code)."""
+    """Fields for ``raw.api_errors`` from any exception (client errors carry status and code)."""
     operation = getattr(exc, "operation", None) or default_operation
     status = getattr(exc, "http_status", None)
     code = getattr(exc, "code", None) or type(exc).__name__
@@ -64,7 +64,10 @@ def fetch_all(
             return StoreFetch(store_id, value=value, seconds=time.monotonic() - started)
         except Exception as exc:  # one store's failure must not stop the others
             if log is not None:
-                log(f"store {store_id}: {type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}")
+                log(
+                    f"store {store_id}: {type(exc).__name__}: {exc}\n"
+                    f"{traceback.format_exc(limit=5)}"
+                )
             return StoreFetch(store_id, error=exc, seconds=time.monotonic() - started)
 
     if not store_ids:

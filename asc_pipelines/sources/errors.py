@@ -41,6 +41,19 @@ class AuthError(SourceError):
     Permanent: retrying cannot help until someone fixes the credentials.
     """
 
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str | None = None,
+        http_status: int | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message, retryable=False)
+        self.operation = operation
+        self.http_status = http_status
+        self.code = code
+
 
 class SpApiError(SourceError):
     """An SP-API operation failed; `code`/`message` come from the response's ErrorList."""

@@ -131,4 +131,9 @@ class LwaTokenProvider:
             raise SourceError(
                 f"{_OPERATION} failed (HTTP {response.status_code}): {detail}", retryable=True
             )
-        raise AuthError(f"{_OPERATION} failed (HTTP {response.status_code}): {detail}")
+        raise AuthError(
+            f"{_OPERATION} failed (HTTP {response.status_code}): {detail}",
+            operation="lwaToken",
+            http_status=response.status_code,
+            code=error or None,
+        )

@@ -185,7 +185,12 @@ class MagentoClient:
             )
         except MagentoError as exc:
             if exc.http_status in (400, 401, 403):
-                raise AuthError(str(exc)) from None
+                raise AuthError(
+                    str(exc),
+                    operation="magento.adminToken",
+                    http_status=exc.http_status,
+                    code="invalid_credentials",
+                ) from None
             raise
         if not isinstance(token, str) or not token:
             raise AuthError("Magento admin token failed: the response is not a token string")

@@ -42,16 +42,27 @@ def record_fetch(
     """Keep the outcome (ok, pending, failed) of one store's fetch of one dataset in one tick."""
     conn.execute(
         "INSERT INTO raw.store_fetches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, store_id, dataset, outcome, rows_loaded, rows_rejected, seconds, message, finished_at],
+        [
+            run_id,
+            store_id,
+            dataset,
+            outcome,
+            rows_loaded,
+            rows_rejected,
+            seconds,
+            message,
+            finished_at,
+        ],
     )
 
 
 def get_watermark(
     conn: duckdb.DuckDBPyConnection, store_id: str, dataset: str
 ) -> tuple[datetime | None, datetime | None]:
-    """(watermark, last_full_at) of an incremental dataset, or (None, None) before its first fetch."""
+    """(watermark, last_full_at) of an incremental dataset; (None, None) before its first."""
     row = conn.execute(
-        "SELECT watermark, last_full_at FROM raw.source_watermarks WHERE store_id = ? AND dataset = ?",
+        "SELECT watermark, last_full_at FROM raw.source_watermarks "
+        "WHERE store_id = ? AND dataset = ?",
         [store_id, dataset],
     ).fetchone()
     return (row[0], row[1]) if row else (None, None)

@@ -1,0 +1,252 @@
+"""The raw assets run through Dagster against the sandbox (real HTTP) into a temporary DuckDB."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+import yaml
+
+from asc_pipelines.config import load_config
+from asc_pipelines.definitions import build_definitions
+from asc_pipelines.defs.amazon_activity import amazon_listing_issues, amazon_orders
+from asc_pipelines.defs.amazon_listings import amazon_listings_snapshot
+from asc_pipelines.defs.magento import magento_catalog
+from asc_pipelines.runner import SyncResult, run_sync
+from asc_pipelines.sandbox import credentials
+from asc_pipelines.sandbox_setup import write_sandbox_config
+
+pytestmark = pytest.mark.slow
+
+
+def _setup(
+    tmp_path: Path,
+    world: Path,
+    server,
+    monkeypatch: pytest.MonkeyPatch,
+    **amazon: object,
+) -> tuple[Path, Path]:
+    config = write_sandbox_config(
+        tmp_path / "asc.yaml", world, server.base_url, rate_scale=server_rate(server)
+    )
+    if amazon:
+        raw = yaml.safe_load(config.read_text(encoding="utf-8"))
+        raw["amazon"].update(amazon)
+        config.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    for name, value in load_config(config).env_defaults.items():
+        monkeypatch.setenv(name, value)
+    data = tmp_path / "data"
+    return config, data
+
+
+def server_rate(server) -> float:
+    return float(getattr(server, "rate_scale", 50.0))
+
+
+def _sync(config: Path, data: Path) -> SyncResult:
+    defs = build_definitions(config_file=config, data_directory=data)
+    return run_sync(defs, data, instance=dg.DagsterInstance.ephemeral())
+
+
+def _published(data: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(data / "asc.duckdb"), read_only=True)
+
+
+def _data_lines(world: Path, store_id: str) -> int:
+    raw = (world / "amazon" / store_id / "listings.tsv").read_bytes()
+    return len([line for line in raw.split(b"\n")[1:] if line.strip()])
+
+
+def test_materialize_raw_assets_into_a_temporary_duckdb(
+    tmp_path: Path, small_world: Path, sandbox_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = sandbox_factory(small_world)
+    config, data = _setup(tmp_path, small_world, server, monkeypatch)
+    defs = build_definitions(config_file=config, data_directory=data)
+    resources = {
+        key: defs.resources[key]
+        for key in ("settings", "duckdb", "amazon_credentials", "magento_credentials")
+    }
+    result = dg.materialize(
+        [amazon_listings_snapshot, amazon_listing_issues, amazon_orders, magento_catalog],
+        resources=resources,
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    listing_meta = result.asset_materializations_for_node("amazon_listings_snapshot")[0].metadata
+    conn = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+    try:
+        listings = conn.execute("SELECT count(*) FROM raw.amazon_listings").fetchone()[0]
+        assert listing_meta["dagster/row_count"].value == listings > 0
+        assert set(listing_meta["store_outcomes"].value.values()) == {"ok"}
+        assert "dagster/column_schema" in listing_meta
+        products = conn.execute("SELECT count(*) FROM raw.magento_products").fetchone()[0]
+        assert products >= 1000
+        assert conn.execute("SELECT count(*) FROM raw.amazon_orders").fetchone()[0] > 0
+        orphan_items = conn.execute(
+            "SELECT count(*) FROM raw.amazon_order_items i "
+            "LEFT JOIN raw.amazon_orders o USING (amazon_order_id) WHERE o.amazon_order_id IS NULL"
+        ).fetchone()[0]
+        assert orphan_items == 0
+    finally:
+        conn.close()
+
+
+def test_every_report_line_is_loaded_or_rejected_with_a_reason(
+    tmp_path: Path, small_world: Path, sandbox_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = sandbox_factory(small_world)
+    config, data = _setup(tmp_path, small_world, server, monkeypatch)
+    result = _sync(config, data)
+    assert result.every_store_ok, result.messages
+    conn = _published(data)
+    try:
+        for store_id in ("us", "uk"):
+            loaded = conn.execute(
+                "SELECT count(*) FROM raw.amazon_listings WHERE store_id = ?", [store_id]
+            ).fetchone()[0]
+            rejected = conn.execute(
+                "SELECT count(*) FROM raw.rejected_rows WHERE store_id = ?", [store_id]
+            ).fetchone()[0]
+            assert loaded + rejected == _data_lines(small_world, store_id)
+            assert rejected >= 1  # the generator plants malformed rows
+            reasons = conn.execute(
+                "SELECT reason FROM raw.rejected_rows WHERE store_id = ?", [store_id]
+            ).fetchall()
+            assert all(reason for (reason,) in reasons)
+    finally:
+        conn.close()
+
+
+def test_a_failing_store_is_recorded_and_the_other_still_updates(
+    tmp_path: Path, small_world: Path, sandbox_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = sandbox_factory(small_world)
+    config, data = _setup(tmp_path, small_world, server, monkeypatch)
+    bad_token = "Atzr|revoked-refresh-token-for-uk"
+    monkeypatch.setenv("ASC_REFRESH_TOKEN_UK", bad_token)
+    result = _sync(config, data)
+    assert result.run_success and not result.every_store_ok
+    assert set(result.outcomes["us"].values()) == {"ok"}
+    assert set(result.outcomes["uk"].values()) == {"failed"}
+    conn = _published(data)
+    try:
+        stores = conn.execute("SELECT DISTINCT store_id FROM raw.amazon_listings").fetchall()
+        assert stores == [("us",)]
+        errors = conn.execute(
+            "SELECT DISTINCT store_id, code FROM raw.api_errors ORDER BY ALL"
+        ).fetchall()
+        assert ("uk", "invalid_grant") in errors
+        assert all(store == "uk" for store, _ in errors)
+        dump = conn.execute("SELECT string_agg(message, ' ') FROM raw.api_errors").fetchone()[0]
+        assert bad_token not in dump and credentials.LWA_CLIENT_SECRET not in dump
+    finally:
+        conn.close()
+
+
+def test_a_failed_report_keeps_the_last_good_snapshot(
+    tmp_path: Path, small_world: Path, sandbox_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = sandbox_factory(small_world)
+    config, data = _setup(tmp_path, small_world, server, monkeypatch)
+    assert _sync(config, data).every_store_ok
+    with _published(data) as conn:
+        before = conn.execute(
+            "SELECT store_id, count(*), max(snapshot_at) FROM raw.amazon_listings "
+            "GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    server.faults.add("createReport", "report_status", status="FATAL", times=-1)
+    result = _sync(config, data)
+    assert result.outcomes["us"]["amazon_listings"] == "failed"
+    assert result.outcomes["us"]["amazon_orders"] == "ok"
+    assert result.outcomes["magento"]["magento_catalog"] == "ok"
+    with _published(data) as conn:
+        after = conn.execute(
+            "SELECT store_id, count(*), max(snapshot_at) FROM raw.amazon_listings "
+            "GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        fatal = conn.execute("SELECT count(*) FROM raw.api_errors WHERE code = 'FATAL'").fetchone()[
+            0
+        ]
+    assert after == before
+    assert fatal == 2
+
+
+def test_a_report_still_processing_is_picked_up_by_the_next_tick(
+    tmp_path: Path, small_world: Path, sandbox_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = sandbox_factory(small_world, report_delay_seconds=2.0)
+    config, data = _setup(tmp_path, small_world, server, monkeypatch, report_wait_seconds=0.0)
+    first = _sync(config, data)
+    assert first.outcomes["us"]["amazon_listings"] == "pending"
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
+        in_flight = dict(
+            conn.execute("SELECT store_id, report_id FROM raw.report_requests").fetchall()
+        )
+    assert set(in_flight) == {"us", "uk"}
+    time.sleep(2.5)
+    second = _sync(config, data)
+    assert second.outcomes["us"]["amazon_listings"] == "ok"
+    with _published(data) as conn:
+        used = dict(
+            conn.execute("SELECT store_id, report_id FROM raw.amazon_listing_snapshots").fetchall()
+        )
+        left = conn.execute("SELECT count(*) FROM raw.report_requests").fetchone()[0]
+    assert used == in_flight  # the same requests, not new ones
+    assert left == 0
+
+
+def test_second_tick_is_incremental_and_deduplicated(
+    tmp_path: Path, small_world: Path, sandbox_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = sandbox_factory(small_world)
+    config, data = _setup(tmp_path, small_world, server, monkeypatch)
+    assert _sync(config, data).every_store_ok
+    with _published(data) as conn:
+        orders_before = conn.execute("SELECT count(*) FROM raw.amazon_orders").fetchone()[0]
+    server.advance(30)
+    assert _sync(config, data).every_store_ok
+    with _published(data) as conn:
+        orders_after, distinct = conn.execute(
+            "SELECT count(*), count(DISTINCT amazon_order_id) FROM raw.amazon_orders"
+        ).fetchone()
+        items, distinct_items = conn.execute(
+            "SELECT count(*), count(DISTINCT (amazon_order_id, order_item_id)) "
+            "FROM raw.amazon_order_items"
+        ).fetchone()
+        mode = conn.execute(
+            "SELECT outcome, count(*) FROM raw.store_fetches WHERE store_id = 'magento' GROUP BY 1"
+        ).fetchall()
+        waiting = conn.execute(
+            "SELECT count(*) FROM raw.amazon_orders WHERE items_fetched_at IS NULL"
+        ).fetchone()[0]
+    assert orders_after == distinct >= orders_before
+    assert items == distinct_items
+    assert mode == [("ok", 2)]
+    assert waiting == 0
+
+
+def test_no_credential_reaches_the_warehouse(
+    tmp_path: Path, small_world: Path, sandbox_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = sandbox_factory(small_world)
+    config, data = _setup(tmp_path, small_world, server, monkeypatch)
+    monkeypatch.setenv("ASC_MAGENTO_PASSWORD", "a-wrong-password-123")
+    _sync(config, data)
+    secrets = [
+        credentials.LWA_CLIENT_SECRET,
+        credentials.refresh_token("us"),
+        "a-wrong-password-123",
+        "Atza|",
+    ]
+    blob = (data / "warehouse.duckdb").read_bytes()
+    for secret in secrets:
+        assert secret.encode() not in blob
+    with _published(data) as conn:
+        magento = conn.execute(
+            "SELECT http_status, message FROM raw.api_errors WHERE store_id = 'magento'"
+        ).fetchall()
+    assert magento and magento[0][0] == 401
