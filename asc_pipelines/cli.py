@@ -83,7 +83,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sync(config_file: Path, data: Path) -> int:
+def _sync(config_file: Path, data: Path, *, verbose: bool = False) -> int:
     from asc_pipelines.config import ConfigError, load_config
     from asc_pipelines.definitions import build_definitions
     from asc_pipelines.runner import run_sync, summary_text
@@ -96,14 +96,14 @@ def _sync(config_file: Path, data: Path) -> int:
     config.apply_env_defaults()
     defs = build_definitions(config_file=config_file, data_directory=data)
     started = time.monotonic()
-    result = run_sync(defs, data)
+    result = run_sync(defs, data, log_level="DEBUG" if verbose else "WARNING")
     print(summary_text(data, result))
     print(f"tick took {time.monotonic() - started:.1f}s")
     return 0 if result.every_store_ok else 1
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    return _sync(Path(args.config), _data_dir(args))
+    return _sync(Path(args.config), _data_dir(args), verbose=args.verbose)
 
 
 def _demo_world(data: Path, args: argparse.Namespace) -> Path:
@@ -128,7 +128,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         config = write_sandbox_config(
             data / "sandbox.yaml", world, server.base_url, rate_scale=DEMO_RATE_SCALE
         )
-        code = _sync(config, data)
+        code = _sync(config, data, verbose=args.verbose)
     print(f"demo finished in {time.monotonic() - started:.1f}s; the sandbox is stopped.")
     return code
 
@@ -194,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--stores", type=int, default=DEMO_STORES)
         p.add_argument("--seed", type=int, default=7)
         p.add_argument("--data-dir", help="default: $ASC_DATA_DIR or ./asc_data")
+        p.add_argument("--verbose", action="store_true", help="show Dagster's step log")
 
     demo = commands.add_parser("demo", help="generate a world, serve it, run one tick, summarize")
     world_options(demo)
@@ -213,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     sync = commands.add_parser("sync", help="run one sync tick through Dagster, in this process")
     sync.add_argument("--config", required=True, help="asc.yaml")
     sync.add_argument("--data-dir", help="default: $ASC_DATA_DIR or ./asc_data")
+    sync.add_argument("--verbose", action="store_true", help="show Dagster's step log")
     sync.set_defaults(func=cmd_sync)
 
     sandbox = commands.add_parser("sandbox", help="the local Amazon + Magento").add_subparsers(

@@ -137,6 +137,45 @@ REPORT_STATUSES_TERMINAL = frozenset({"DONE", "CANCELLED", "FATAL"})
 REPORT_STATUSES = ("IN_QUEUE", "IN_PROGRESS", "DONE", "CANCELLED", "FATAL")
 REPORT_DOCUMENT_URL_LIFETIME_SECONDS = 300
 
+# GET_MERCHANT_LISTINGS_ALL_DATA header variants (protocols.md 2.7): the 29-column layout, and
+# the 31-column one seen in 2025 with two trailing columns. Columns are read by name, not position.
+REPORT_HEADER_ALL_DATA_29: tuple[str, ...] = (
+    "item-name",
+    "item-description",
+    "listing-id",
+    "seller-sku",
+    "price",
+    "quantity",
+    "open-date",
+    "image-url",
+    "item-is-marketplace",
+    "product-id-type",
+    "zshop-shipping-fee",
+    "item-note",
+    "item-condition",
+    "zshop-category1",
+    "zshop-browse-path",
+    "zshop-storefront-feature",
+    "asin1",
+    "asin2",
+    "asin3",
+    "will-ship-internationally",
+    "expedited-shipping",
+    "zshop-boldface",
+    "product-id",
+    "bid-for-featured-placement",
+    "add-delete",
+    "pending-quantity",
+    "fulfillment-channel",
+    "merchant-shipping-group",
+    "status",
+)
+REPORT_HEADER_ALL_DATA_31: tuple[str, ...] = (
+    *REPORT_HEADER_ALL_DATA_29,
+    "Minimum order quantity",
+    "Sell remainder",
+)
+
 # Listing report field codes (protocols.md 2.7).
 PRODUCT_ID_TYPES: dict[str, str] = {"1": "ASIN", "2": "ISBN", "3": "UPC", "4": "EAN"}
 ITEM_CONDITIONS: dict[str, str] = {

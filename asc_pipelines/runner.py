@@ -58,14 +58,19 @@ class SyncResult:
 
 
 def run_sync(
-    defs: dg.Definitions, data_dir: Path, instance: dg.DagsterInstance | None = None
+    defs: dg.Definitions,
+    data_dir: Path,
+    instance: dg.DagsterInstance | None = None,
+    *,
+    log_level: str = "WARNING",
 ) -> SyncResult:
     """Execute the sync job once, in this process, exactly as the schedule's runs execute it."""
     job = defs.resolve_job_def(SYNC_JOB_NAME)
     if instance is None:
         prepare_dagster_home(data_dir)
         instance = dg.DagsterInstance.get()
-    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
     sync = SyncResult(run_id=result.run_id, run_success=result.success)
     if not result.success:
         for event in result.all_events:
@@ -127,7 +132,8 @@ def summary_text(data_dir: Path, sync: SyncResult) -> str:
         "",
         f"Pipeline's private DuckDB file: {(data_dir / WAREHOUSE_FILE).resolve()}",
         f"Analysts' copy (open read-only): {published.resolve()}",
-        f"  duckdb -readonly {published.resolve()}",
+        f'  .venv/bin/python -c "import duckdb; '
+        f"duckdb.connect('{published.resolve()}', read_only=True).sql('SHOW ALL TABLES').show()\"",
         "Dagster UI: make dev   (then open http://127.0.0.1:3000)",
     ]
     return "\n".join(lines)

@@ -17,10 +17,9 @@ from asc_pipelines.defs.amazon_listings import WRITER_POOL
 from asc_pipelines.defs.clients import spapi_client
 from asc_pipelines.defs.metadata import markdown_table, rows_per_store, table_metadata
 from asc_pipelines.defs.resources import AmazonCredentials, AscSettings
-from asc_pipelines.defs.stores import StoreFetch, error_fields, fetch_all
+from asc_pipelines.defs.stores import StoreFetch, fetch_all, record_failure
 from asc_pipelines.warehouse.records import (
     get_watermark,
-    record_api_error,
     record_fetch,
     set_watermark,
 )
@@ -149,18 +148,15 @@ def amazon_listing_issues(
                 if capped:
                     message = "Listings Items API stopped at its 1,000-result cap"
             else:
-                fields = error_fields(result.error, "searchListingsItems")  # type: ignore[arg-type]
-                record_api_error(
+                failure = record_failure(
                     conn,
+                    result.error,  # type: ignore[arg-type]
                     store_id=store.id,
-                    operation=fields.operation,
-                    http_status=fields.http_status,
-                    code=fields.code,
-                    message=fields.message,
+                    default_operation="searchListingsItems",
                     occurred_at=now,
                     run_id=run_id,
                 )
-                outcome, message = "failed", fields.message
+                outcome, message = "failed", failure
             record_fetch(
                 conn,
                 run_id=run_id,
@@ -313,18 +309,15 @@ def amazon_orders(
                 if value["items_waiting"]:
                     message = f"{value['items_waiting']} orders wait for their lines (next tick)"
             else:
-                fields = error_fields(result.error, "getOrders")  # type: ignore[arg-type]
-                record_api_error(
+                failure = record_failure(
                     conn,
+                    result.error,  # type: ignore[arg-type]
                     store_id=store.id,
-                    operation=fields.operation,
-                    http_status=fields.http_status,
-                    code=fields.code,
-                    message=fields.message,
+                    default_operation="getOrders",
                     occurred_at=now,
                     run_id=run_id,
                 )
-                outcome, message = "failed", fields.message
+                outcome, message = "failed", failure
             record_fetch(
                 conn,
                 run_id=run_id,

@@ -17,7 +17,7 @@ from asc_pipelines.config import AscConfig
 from asc_pipelines.defs.clients import spapi_client
 from asc_pipelines.defs.metadata import markdown_table, rows_per_store, table_metadata
 from asc_pipelines.defs.resources import AmazonCredentials, AscSettings
-from asc_pipelines.defs.stores import StoreFetch, error_fields, fetch_all
+from asc_pipelines.defs.stores import StoreFetch, fetch_all, record_failure
 from asc_pipelines.sources.report_flow import ReportOutcome, ReportRequest, advance_report
 from asc_pipelines.sources.reports import stage_listing_report
 from asc_pipelines.warehouse.records import record_api_error, record_fetch
@@ -216,19 +216,16 @@ def amazon_listings_snapshot(
                     )
                     state, message = "failed", outcome.message
             except Exception as exc:  # recorded; the store keeps its last good snapshot
-                fields = error_fields(exc, "amazon_listings_snapshot")
-                record_api_error(
+                failure = record_failure(
                     conn,
+                    exc,
                     store_id=store.id,
-                    operation=fields.operation,
-                    http_status=fields.http_status,
-                    code=fields.code,
-                    message=fields.message,
+                    default_operation="amazon_listings_snapshot",
                     occurred_at=now,
                     run_id=run_id,
                 )
-                state, message = "failed", fields.message
-                context.log.error(f"store {store.id}: listings snapshot failed: {fields.message}")
+                state, message = "failed", failure
+                context.log.error(f"store {store.id}: listings snapshot failed: {failure}")
             record_fetch(
                 conn,
                 run_id=run_id,

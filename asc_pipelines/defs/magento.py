@@ -19,11 +19,10 @@ from asc_pipelines.defs.amazon_listings import WRITER_POOL
 from asc_pipelines.defs.clients import magento_client
 from asc_pipelines.defs.metadata import markdown_table, table_metadata
 from asc_pipelines.defs.resources import AscSettings, MagentoCredentials
-from asc_pipelines.defs.stores import error_fields
+from asc_pipelines.defs.stores import record_failure
 from asc_pipelines.sources.magento import product_rows
 from asc_pipelines.warehouse.records import (
     get_watermark,
-    record_api_error,
     record_fetch,
     set_watermark,
 )
@@ -174,19 +173,16 @@ def magento_catalog(
                 conn.execute("ROLLBACK")
                 raise
         except Exception as exc:  # the previous catalog stays; the failure is recorded
-            fields = error_fields(exc, "magento.getProducts")
-            record_api_error(
+            failure = record_failure(
                 conn,
+                exc,
                 store_id=MAGENTO,
-                operation=fields.operation,
-                http_status=fields.http_status,
-                code=fields.code,
-                message=fields.message,
+                default_operation="magento.getProducts",
                 occurred_at=now,
                 run_id=run_id,
             )
-            outcome, message = "failed", fields.message
-            context.log.error(f"magento catalog fetch failed: {fields.message}")
+            outcome, message = "failed", failure
+            context.log.error(f"magento catalog fetch failed: {failure}")
         finally:
             conn.execute("DROP TABLE IF EXISTS stage_products")
             conn.execute("DROP TABLE IF EXISTS stage_source_items")

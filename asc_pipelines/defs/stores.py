@@ -11,7 +11,12 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Generic, TypeVar
+
+import duckdb
+
+from asc_pipelines.warehouse.records import record_api_error
 
 T = TypeVar("T")
 
@@ -75,3 +80,27 @@ def fetch_all(
     with ThreadPoolExecutor(max_workers=min(max_workers, len(store_ids))) as pool:
         results = list(pool.map(run, store_ids))
     return {result.store_id: result for result in results}
+
+
+def record_failure(
+    conn: duckdb.DuckDBPyConnection,
+    exc: BaseException,
+    *,
+    store_id: str,
+    default_operation: str,
+    occurred_at: datetime,
+    run_id: str | None,
+) -> str:
+    """Keep a store's failed fetch in ``raw.api_errors`` and return its message."""
+    fields = error_fields(exc, default_operation)
+    record_api_error(
+        conn,
+        store_id=store_id,
+        operation=fields.operation,
+        http_status=fields.http_status,
+        code=fields.code,
+        message=fields.message,
+        occurred_at=occurred_at,
+        run_id=run_id,
+    )
+    return fields.message

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from asc_pipelines import constants
 from asc_pipelines.constants import MARKETPLACES
 from asc_pipelines.sandbox import generate_words as words
 from asc_pipelines.sandbox.generate_catalog import (
@@ -53,38 +54,8 @@ class WorldStore:
     number: int  # position in the world, keeps generated ids of stores apart
 
 
-HEADER_ALL_DATA = (
-    "item-name",
-    "item-description",
-    "listing-id",
-    "seller-sku",
-    "price",
-    "quantity",
-    "open-date",
-    "image-url",
-    "item-is-marketplace",
-    "product-id-type",
-    "zshop-shipping-fee",
-    "item-note",
-    "item-condition",
-    "zshop-category1",
-    "zshop-browse-path",
-    "zshop-storefront-feature",
-    "asin1",
-    "asin2",
-    "asin3",
-    "will-ship-internationally",
-    "expedited-shipping",
-    "zshop-boldface",
-    "product-id",
-    "bid-for-featured-placement",
-    "add-delete",
-    "pending-quantity",
-    "fulfillment-channel",
-    "merchant-shipping-group",
-    "status",
-)  # protocols.md 2.7 variant 1
-HEADER_ALL_DATA_31 = (*HEADER_ALL_DATA, "Minimum order quantity", "Sell remainder")  # variant 2
+HEADER_ALL_DATA = constants.REPORT_HEADER_ALL_DATA_29  # protocols.md 2.7 variant 1
+HEADER_ALL_DATA_31 = constants.REPORT_HEADER_ALL_DATA_31  # variant 2
 # The same 29 names in another order: clients must parse by header name (protocols.md 2.7).
 HEADER_ALL_DATA_REORDERED = (
     "seller-sku",

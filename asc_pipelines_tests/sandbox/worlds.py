@@ -12,41 +12,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from asc_pipelines import constants
+
 NOW = "2025-10-01T12:00:00Z"
 US_SELLER = "A2SANDBOXUS0001"
 UK_SELLER = "A2SANDBOXUK0001"
 
-HEADER_29 = [
-    "item-name",
-    "item-description",
-    "listing-id",
-    "seller-sku",
-    "price",
-    "quantity",
-    "open-date",
-    "image-url",
-    "item-is-marketplace",
-    "product-id-type",
-    "zshop-shipping-fee",
-    "item-note",
-    "item-condition",
-    "zshop-category1",
-    "zshop-browse-path",
-    "zshop-storefront-feature",
-    "asin1",
-    "asin2",
-    "asin3",
-    "will-ship-internationally",
-    "expedited-shipping",
-    "zshop-boldface",
-    "product-id",
-    "bid-for-featured-placement",
-    "add-delete",
-    "pending-quantity",
-    "fulfillment-channel",
-    "merchant-shipping-group",
-    "status",
-]
+HEADER_29 = list(constants.REPORT_HEADER_ALL_DATA_29)
 HEADER_31 = [*HEADER_29, "Minimum order quantity", "Sell remainder"]
 
 

@@ -10,41 +10,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from asc_pipelines import constants
 from asc_pipelines.sources.errors import ReportFormatError
 from asc_pipelines.sources.reports import normalize_header, stage_listing_report
 
 # protocols.md 2.7, variant 1.
-H29 = [
-    "item-name",
-    "item-description",
-    "listing-id",
-    "seller-sku",
-    "price",
-    "quantity",
-    "open-date",
-    "image-url",
-    "item-is-marketplace",
-    "product-id-type",
-    "zshop-shipping-fee",
-    "item-note",
-    "item-condition",
-    "zshop-category1",
-    "zshop-browse-path",
-    "zshop-storefront-feature",
-    "asin1",
-    "asin2",
-    "asin3",
-    "will-ship-internationally",
-    "expedited-shipping",
-    "zshop-boldface",
-    "product-id",
-    "bid-for-featured-placement",
-    "add-delete",
-    "pending-quantity",
-    "fulfillment-channel",
-    "merchant-shipping-group",
-    "status",
-]
+H29 = list(constants.REPORT_HEADER_ALL_DATA_29)
 H31 = [*H29, "Minimum order quantity", "Sell remainder"]
 QTY_B2B = ["Quantity Price Type"] + [
     f"Quantity {kind} {n}" for n in range(1, 6) for kind in ("Lower Bound", "Price")
