@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test dev lint format validate clean
+.PHONY: demo test dev lint format validate bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -31,6 +31,9 @@ format: $(STAMP)
 
 validate: $(STAMP)
 	$(BIN)/dagster definitions validate -w workspace.yaml
+
+bench: $(STAMP)  ## large-scale measurements (not part of the test suite)
+	$(BIN)/python benchmarks/generate_world.py --products 1000000 --stores 2
 
 clean:
 	rm -rf asc_data .pytest_cache .ruff_cache

@@ -16,8 +16,9 @@ from asc_pipelines.config import (
     config_path,
     data_dir,
 )
-from asc_pipelines.defs.amazon_activity import amazon_listing_issues, amazon_orders
+from asc_pipelines.defs.amazon_issues import amazon_listing_issues
 from asc_pipelines.defs.amazon_listings import amazon_listings_snapshot
+from asc_pipelines.defs.amazon_orders import amazon_orders
 from asc_pipelines.defs.jobs import asc_sync_job, asc_sync_schedule
 from asc_pipelines.defs.magento import magento_catalog
 from asc_pipelines.defs.publish import analyst_copy

@@ -16,14 +16,13 @@ from asc_pipelines import constants
 from asc_pipelines.config import AscConfig
 from asc_pipelines.defs.clients import spapi_client
 from asc_pipelines.defs.metadata import markdown_table, rows_per_store, table_metadata
-from asc_pipelines.defs.resources import AmazonCredentials, AscSettings
+from asc_pipelines.defs.resources import WRITER_POOL, AmazonCredentials, AscSettings
 from asc_pipelines.defs.stores import StoreFetch, fetch_all, record_failure
 from asc_pipelines.sources.report_flow import ReportOutcome, ReportRequest, advance_report
 from asc_pipelines.sources.reports import stage_listing_report
 from asc_pipelines.warehouse.records import record_api_error, record_fetch
 from asc_pipelines.warehouse.schema import ensure_schema
 
-WRITER_POOL = "duckdb_writer"
 DATASET = "amazon_listings"
 REPORT_TYPE = constants.REPORT_TYPE_ALL_LISTINGS
 

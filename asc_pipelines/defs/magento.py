@@ -15,10 +15,9 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from asc_pipelines.config import AscConfig
-from asc_pipelines.defs.amazon_listings import WRITER_POOL
 from asc_pipelines.defs.clients import magento_client
 from asc_pipelines.defs.metadata import markdown_table, table_metadata
-from asc_pipelines.defs.resources import AscSettings, MagentoCredentials
+from asc_pipelines.defs.resources import WRITER_POOL, AscSettings, MagentoCredentials
 from asc_pipelines.defs.stores import record_failure
 from asc_pipelines.sources.magento import product_rows
 from asc_pipelines.warehouse.records import (

@@ -2,10 +2,11 @@
 
 import dagster as dg
 
-from asc_pipelines.defs.amazon_activity import amazon_listing_issues, amazon_orders
-from asc_pipelines.defs.amazon_listings import WRITER_POOL, amazon_listings_snapshot
+from asc_pipelines.defs.amazon_issues import amazon_listing_issues
+from asc_pipelines.defs.amazon_listings import amazon_listings_snapshot
+from asc_pipelines.defs.amazon_orders import amazon_orders
 from asc_pipelines.defs.magento import magento_catalog
-from asc_pipelines.defs.resources import AscSettings
+from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
 from asc_pipelines.warehouse.publish import publish_copy
 
 

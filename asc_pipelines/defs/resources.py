@@ -15,6 +15,9 @@ import dagster as dg
 from asc_pipelines.config import AscConfig, StoreConfig, load_config
 from asc_pipelines.warehouse.schema import PUBLISHED_FILE, WAREHOUSE_FILE
 
+# Every asset that writes DuckDB runs in this pool (limit 1 in dagster.yaml): one writer at a time.
+WRITER_POOL = "duckdb_writer"
+
 
 class MissingCredential(RuntimeError):
     """A credential's environment variable is not set; the message names the variable only."""

@@ -12,8 +12,9 @@ import yaml
 
 from asc_pipelines.config import load_config
 from asc_pipelines.definitions import build_definitions
-from asc_pipelines.defs.amazon_activity import amazon_listing_issues, amazon_orders
+from asc_pipelines.defs.amazon_issues import amazon_listing_issues
 from asc_pipelines.defs.amazon_listings import amazon_listings_snapshot
+from asc_pipelines.defs.amazon_orders import amazon_orders
 from asc_pipelines.defs.magento import magento_catalog
 from asc_pipelines.runner import SyncResult, run_sync
 from asc_pipelines.sandbox import credentials

@@ -1,0 +1,141 @@
+"""``amazon_listing_issues``: what Amazon says is wrong with each store's listings."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+from dagster_duckdb import DuckDBResource
+
+from asc_pipelines.config import AscConfig
+from asc_pipelines.defs.clients import spapi_client
+from asc_pipelines.defs.metadata import markdown_table, rows_per_store, table_metadata
+from asc_pipelines.defs.resources import WRITER_POOL, AmazonCredentials, AscSettings
+from asc_pipelines.defs.stores import StoreFetch, fetch_all, record_failure
+from asc_pipelines.warehouse.records import record_fetch
+from asc_pipelines.warehouse.schema import ensure_schema
+
+ISSUE_SEVERITIES = ("ERROR", "WARNING")
+
+
+def issue_rows(store_id: str, items: list[dict[str, Any]], fetched_at: datetime) -> pd.DataFrame:
+    """One row per (listing, issue) from Listings Items API ``Item`` objects."""
+    rows: list[dict[str, Any]] = []
+    for item in items:
+        summaries = item.get("summaries") or [{}]
+        summary = summaries[0]
+        for issue in item.get("issues") or []:
+            actions = (issue.get("enforcements") or {}).get("actions") or []
+            rows.append(
+                {
+                    "store_id": store_id,
+                    "seller_sku": item["sku"],
+                    "asin": summary.get("asin"),
+                    "item_status": list(summary.get("status") or []),
+                    "code": issue.get("code"),
+                    "message": issue.get("message"),
+                    "severity": issue.get("severity"),
+                    "categories": list(issue.get("categories") or []),
+                    "attribute_names": list(issue.get("attributeNames") or []),
+                    "enforcement_actions": [a.get("action") for a in actions],
+                    "fetched_at": fetched_at,
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "store_id",
+            "seller_sku",
+            "asin",
+            "item_status",
+            "code",
+            "message",
+            "severity",
+            "categories",
+            "attribute_names",
+            "enforcement_actions",
+            "fetched_at",
+        ],
+    )
+
+
+@dg.asset(group_name="amazon", kinds={"duckdb"}, pool=WRITER_POOL, owners=["team:asc"])
+def amazon_listing_issues(
+    context: dg.AssetExecutionContext,
+    settings: AscSettings,
+    amazon_credentials: AmazonCredentials,
+    duckdb: DuckDBResource,
+) -> dg.MaterializeResult:
+    """Amazon's current ERROR and WARNING issues on each store's listings (Listings Items API).
+
+    One row per issue in ``raw.amazon_listing_issues``, replaced per store each tick. The API pages
+    through at most 1,000 listings per query; when a store hits that cap the metadata says so.
+    """
+    cfg: AscConfig = settings.load()
+    run_id = context.run.run_id
+
+    def fetch(store_id: str) -> tuple[pd.DataFrame, datetime, bool]:
+        store = cfg.store(store_id)
+        client = spapi_client(cfg, store, amazon_credentials)
+        iterator = client.iter_listings_items(
+            store.seller_id,
+            store.marketplace_id,
+            included_data=("summaries", "issues"),
+            with_issue_severity=ISSUE_SEVERITIES,
+        )
+        items = list(iterator)
+        capped = bool(getattr(iterator, "capped", False))
+        now = client.server_now()
+        return issue_rows(store_id, items, now), now, capped
+
+    fetched = fetch_all([s.id for s in cfg.stores], fetch, log=context.log.warning)
+    summary: list[list[object]] = []
+    with duckdb.get_connection() as conn:
+        ensure_schema(conn)
+        for store in cfg.stores:
+            result: StoreFetch = fetched[store.id]
+            now = datetime.now(UTC)
+            rows = None
+            message = None
+            if result.ok:
+                frame, now, capped = result.value
+                conn.execute("BEGIN TRANSACTION")
+                conn.execute("DELETE FROM raw.amazon_listing_issues WHERE store_id = ?", [store.id])
+                conn.register("issue_frame", frame)
+                conn.execute(
+                    "INSERT INTO raw.amazon_listing_issues BY NAME SELECT * FROM issue_frame"
+                )
+                conn.unregister("issue_frame")
+                conn.execute("COMMIT")
+                rows, outcome = len(frame), "ok"
+                if capped:
+                    message = "Listings Items API stopped at its 1,000-result cap"
+            else:
+                failure = record_failure(
+                    conn,
+                    result.error,  # type: ignore[arg-type]
+                    store_id=store.id,
+                    default_operation="searchListingsItems",
+                    occurred_at=now,
+                    run_id=run_id,
+                )
+                outcome, message = "failed", failure
+            record_fetch(
+                conn,
+                run_id=run_id,
+                store_id=store.id,
+                dataset="amazon_listing_issues",
+                outcome=outcome,
+                rows_loaded=rows,
+                rows_rejected=None,
+                seconds=result.seconds,
+                message=message,
+                finished_at=now,
+            )
+            summary.append([store.id, outcome, rows, f"{result.seconds:.1f}", message])
+        metadata = table_metadata(conn, "raw.amazon_listing_issues")
+        metadata["rows_per_store"] = rows_per_store(conn, "raw.amazon_listing_issues")
+    metadata["summary"] = markdown_table(
+        ["store", "outcome", "issues", "seconds", "message"], summary
+    )
+    return dg.MaterializeResult(metadata=metadata)
