@@ -38,6 +38,10 @@ class StoreState:
     listings: dict[str, Listing]
     orders: dict[str, dict[str, Any]]  # AmazonOrderId -> v0 Order with its OrderItems
     evolved: bool = False  # once True, reports are written from the rows, not the raw file
+    version: int = 0  # bumped by every evolution; keys the search cache below
+    # searchListingsItems results (sorted matches) per (filters, version): paging through a
+    # large store must not rescan every listing for each page.
+    search_cache: dict[str, tuple[int, list[Listing]]] = field(default_factory=dict)
 
     def cell(self, listing: Listing, column: str) -> str:
         """A report cell of a listing (empty if this header variant lacks the column)."""

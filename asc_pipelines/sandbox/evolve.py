@@ -43,6 +43,7 @@ def _decimal(text: str) -> Decimal | None:
 def _touch(state: StoreState, listing: Listing, now: datetime) -> None:
     listing.last_updated = now
     state.evolved = True
+    state.version += 1
 
 
 def _ship_orders(state: StoreState, rng: random.Random, minutes: float, now: datetime) -> list[str]:

@@ -262,6 +262,26 @@ def _offset(token: str) -> int | None:
     return offset if isinstance(offset, int) and offset >= 0 else None
 
 
+SEARCH_CACHE_SIZE = 8
+
+
+def _sorted_matches(state: StoreState, filters: dict[str, Any]) -> list[Listing]:
+    """The listings a search selects, in its sort order; cached until the store evolves."""
+    key = repr(sorted(filters.items(), key=lambda item: item[0]))
+    cached = state.search_cache.get(key)
+    if cached is not None and cached[0] == state.version:
+        return cached[1]
+    matches = [listing for listing in state.listings.values() if _matches(state, listing, filters)]
+    matches.sort(
+        key=lambda listing: _sort_key(listing, filters["sort_by"]),
+        reverse=filters["sort_order"] == "DESC",
+    )
+    if len(state.search_cache) >= SEARCH_CACHE_SIZE:
+        state.search_cache.pop(next(iter(state.search_cache)))
+    state.search_cache[key] = (state.version, matches)
+    return matches
+
+
 def search_listings_items(call: Call) -> Response:
     """searchListingsItems ``GET /listings/2021-08-01/items/{sellerId}``."""
     included = _common_checks(call)
@@ -276,11 +296,7 @@ def search_listings_items(call: Call) -> Response:
         if offset is None:
             return _bad_request("The pageToken is invalid.")
     state = call.store
-    matches = [listing for listing in state.listings.values() if _matches(state, listing, filters)]
-    matches.sort(
-        key=lambda listing: _sort_key(listing, filters["sort_by"]),
-        reverse=filters["sort_order"] == "DESC",
-    )
+    matches = _sorted_matches(state, filters)
     reachable = matches[:LISTINGS_SEARCH_MAX_RESULTS]
     size = filters["page_size"]
     page = reachable[offset : offset + size]
