@@ -171,7 +171,20 @@ def cmd_dev(args: argparse.Namespace) -> int:
             "-p",
             str(args.port),
         ]
-        process = subprocess.Popen(command, env=env)  # noqa: S603 - fixed argv
+        # Own process group, and SIGINT restored to its default: started from a script or a
+        # service, dagster dev would otherwise inherit an ignored SIGINT and never stop.
+        process = subprocess.Popen(  # noqa: S603 - fixed argv
+            command,
+            env=env,
+            start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+
+        def _interrupt(*_: object) -> None:
+            raise KeyboardInterrupt
+
+        # SIGTERM (a service manager, `kill`) stops dagster dev the same way Ctrl-C does.
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             return process.wait()
         except KeyboardInterrupt:
@@ -179,7 +192,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
             try:
                 return process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
                 return 130
 
 
