@@ -359,7 +359,9 @@ def _load(
         f"({_lit(k)}, {_lit(v)})" for k, v in constants.PRODUCT_ID_TYPES.items()
     )
     extra_json = (
-        "json_object(" + ", ".join(f"{_lit(key)}, {column}" for key, column in extra) + ")"
+        "json_object("
+        + ", ".join(f"$extra_key_{i}, {column}" for i, (_, column) in enumerate(extra))
+        + ")"
         if extra
         else "NULL::JSON"
     )
@@ -444,7 +446,7 @@ def _load(
             FROM typed
         )
         SELECT
-            {_lit(store_id)}::VARCHAR AS store_id,
+            $store_id::VARCHAR AS store_id,
             line_number::BIGINT AS line_number,
             seller_sku, asin, product_id, product_id_type, item_name, item_description,
             listing_id, price::DECIMAL(18, 2) AS price, quantity::INTEGER AS quantity,
@@ -454,7 +456,10 @@ def _load(
             problem AS _problem,
             CASE WHEN problem IS NOT NULL THEN {raw_line} END AS _raw_line
         FROM checked
-        """
+        """,
+        # Values that come from outside (the report's header names, the store id) are bound as
+        # parameters, never spliced into the SQL text.
+        {"store_id": store_id, **{f"extra_key_{i}": key for i, (key, _) in enumerate(extra)}},
     )
     # 2. A seller-sku is unique per store snapshot: the first good line wins.
     conn.execute(
@@ -494,7 +499,7 @@ def _load(
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE stage_rejected_rows AS
-        SELECT {_lit(REJECT_SOURCE)}::VARCHAR AS source, {_lit(store_id)}::VARCHAR AS store_id,
+        SELECT {_lit(REJECT_SOURCE)}::VARCHAR AS source, $store_id::VARCHAR AS store_id,
                line_number::BIGINT AS line_number, raw_line::VARCHAR AS raw_line,
                reason::VARCHAR AS reason
         FROM (
@@ -508,7 +513,8 @@ def _load(
                 columns = {{'line_number': 'BIGINT', 'raw_line': 'VARCHAR', 'reason': 'VARCHAR'}})
         )
         ORDER BY line_number
-        """
+        """,
+        {"store_id": store_id},
     )
     # 4. Keep only the good rows, with the documented columns.
     conn.execute(

@@ -115,6 +115,17 @@ def test_47_column_b2b_columns_land_in_extra_json(tmp_path: Path) -> None:
     assert row["status"] is None
 
 
+def test_unknown_header_names_are_bound_not_spliced_into_sql(tmp_path: Path) -> None:
+    odd = "Seller's note'); DROP TABLE stage_listings; --"
+    header = [*H29, odd]
+    path = write_report(
+        tmp_path, header, [line(header, **{"seller-sku": "A-1", odd: "x'y"}, **GOOD)]
+    )
+    conn, result = stage(path, tmp_path=tmp_path)
+    assert result.rows == 1
+    assert json.loads(rows_by_sku(conn)["A-1"]["extra"]) == {odd: "x'y"}
+
+
 def test_cp1252_accents_and_literal_quote(tmp_path: Path) -> None:
     name = 'Café "Crème" 12" – Größe'
     path = write_report(
