@@ -6,10 +6,12 @@ file names, at run time, so it never lands in the file, the Dagster UI, logs or 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -117,6 +119,9 @@ class AmazonConfig(_Strict):
     orders_initial_lookback_days: Annotated[int, Field(ge=1, le=730)] = 30
     # Each orders fetch starts this far before the last watermark (late updates).
     orders_overlap_minutes: Annotated[int, Field(ge=0)] = 10
+    # One tick fetches at most this many days of order updates, so catching up on history (or
+    # after downtime) is spread over ticks instead of one tick paging for hours at 1 call/min.
+    orders_window_days: Annotated[float, Field(gt=0)] = 1.0
 
 
 class MagentoConfig(_Strict):
@@ -125,8 +130,8 @@ class MagentoConfig(_Strict):
     base_url: str
     store_code: str = "all"
     auth: Literal["admin_token", "integration_token"] = "admin_token"
-    username_env: str = MAGENTO_USERNAME_ENV
-    password_env: str = MAGENTO_PASSWORD_ENV
+    # The integration token's variable (auth: integration_token); the admin user and password
+    # always come from ASC_MAGENTO_USERNAME / ASC_MAGENTO_PASSWORD through dg.EnvVar.
     token_env: str = MAGENTO_TOKEN_ENV
     page_size: Annotated[int, Field(ge=1, le=10000)] = 300
     request_timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
@@ -162,6 +167,20 @@ class AscConfig(_Strict):
     env_defaults: dict[str, str] = {}
 
     @model_validator(mode="after")
+    def _env_defaults_only_for_a_local_sandbox(self) -> AscConfig:
+        if not self.env_defaults:
+            return self
+        urls = [self.amazon.lwa_token_url, self.magento.base_url]
+        urls += [store.spapi_endpoint for store in self.stores]
+        remote = sorted({url for url in urls if not _is_loopback(url)})
+        if remote:
+            raise ValueError(
+                "env_defaults is only for a sandbox on this machine, but these endpoints are "
+                f"not on loopback: {', '.join(remote)}; set the environment variables instead"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _unique_store_ids(self) -> AscConfig:
         seen: set[str] = set()
         for store in self.stores:
@@ -183,6 +202,16 @@ class AscConfig(_Strict):
         target = os.environ if environ is None else environ
         for name, value in self.env_defaults.items():
             target.setdefault(name, value)
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def load_config(path: str | os.PathLike[str]) -> AscConfig:

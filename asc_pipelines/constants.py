@@ -229,6 +229,25 @@ ISSUE_SEVERITIES = ("ERROR", "WARNING", "INFO")
 LISTINGS_SEARCH_MAX_PAGE_SIZE = 20
 LISTINGS_SEARCH_MAX_RESULTS = 1000
 
+# Catalog Items API 2022-04-01 (protocols.md 4.1, 4.2).
+CATALOG_IDENTIFIER_TYPES = ("ASIN", "EAN", "GTIN", "ISBN", "JAN", "MINSAN", "SKU", "UPC")
+CATALOG_INCLUDED_DATA = (
+    "attributes",
+    "classifications",
+    "dimensions",
+    "identifiers",
+    "images",
+    "productTypes",
+    "relationships",
+    "salesRanks",
+    "summaries",
+    "vendorDetails",
+)
+CATALOG_SEARCH_MAX_IDENTIFIERS = 20  # identifiers (and keywords) per searchCatalogItems request
+CATALOG_SEARCH_MAX_PAGE_SIZE = 20
+CATALOG_SEARCH_MAX_RESULTS = 1000  # ASINs a search can page through
+CATALOG_VARIATION_PARENT = "VARIATION_PARENT"  # summaries.itemClassification of a parent
+
 # Orders API v0 (protocols.md 5.2).
 ORDER_STATUSES = (
     "PendingAvailability",

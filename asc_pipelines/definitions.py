@@ -53,6 +53,9 @@ def build_definitions(
             analyst_copy,
         ],
         jobs=[asc_sync_job],
+        # Ad-hoc materializations from the UI run like the sync job: in one process, so the
+        # DuckDB file has a single writer and steps pay no process start-up.
+        executor=dg.in_process_executor,
         schedules=[asc_sync_schedule],
         resources={
             "settings": AscSettings(config_path=str(cfg.resolve()), data_dir=str(data.resolve())),

@@ -16,6 +16,16 @@ DAGSTER_YAML = """\
 # Instance settings for runs started by `asc sync` / `asc demo` / `make dev`.
 telemetry:
   enabled: false
+concurrency:
+  pools:
+    default_limit: 1          # duckdb_writer: one DuckDB writer at a time, across runs
+  runs:
+    max_concurrent_runs: 2
+    tag_concurrency_limits:
+      - key: dagster/schedule_name
+        value:
+          applyLimitPerUniqueValue: true
+        limit: 1              # never two scheduled sync runs at once
 """
 
 SUMMARY_TABLES = (

@@ -70,6 +70,8 @@ def sandbox_config(
             "report_wait_seconds": report_wait_seconds,
             "report_poll_seconds": report_poll_seconds,
             "backoff_base_seconds": 0.2,
+            # A sandbox world is small: take its whole order history in the first tick.
+            "orders_window_days": 31,
         },
         "magento": {"base_url": base_url, "store_code": "all"},
         "env_defaults": sandbox_env(stores),

@@ -56,7 +56,28 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
 
 
 def test_env_defaults_never_override_a_set_variable(tmp_path: Path) -> None:
-    path = _write(tmp_path, MINIMAL + "env_defaults: {A_VAR: default, B_VAR: default}\n")
+    text = MINIMAL.replace("seller_id: A1}", "seller_id: A1, endpoint: 'http://127.0.0.1:9'}")
+    text = text.replace("refresh_token_env: UK_TOKEN}", "endpoint: 'http://[::1]:9'}")
+    text += "amazon: {lwa_token_url: 'http://127.0.0.1:9/t'}\n"
+    path = _write(tmp_path, text + "env_defaults: {A_VAR: default, B_VAR: default}\n")
     env = {"A_VAR": "mine"}
     load_config(path).apply_env_defaults(env)
     assert env == {"A_VAR": "mine", "B_VAR": "default"}
+
+
+def test_env_defaults_are_refused_when_an_endpoint_is_not_local(tmp_path: Path) -> None:
+    # Sandbox dummy credentials may sit in the file; real ones must not.
+    path = _write(tmp_path, MINIMAL + "env_defaults: {ASC_LWA_CLIENT_SECRET: x}\n")
+    with pytest.raises(ConfigError, match="not on loopback"):
+        load_config(path)
+
+
+def test_env_defaults_are_accepted_for_a_loopback_sandbox(tmp_path: Path) -> None:
+    local = MINIMAL.replace("seller_id: A1}", "seller_id: A1, endpoint: 'http://127.0.0.1:9'}")
+    local = local.replace("refresh_token_env: UK_TOKEN}", "endpoint: 'http://localhost:9'}")
+    path = _write(
+        tmp_path,
+        local + "amazon: {lwa_token_url: 'http://127.0.0.1:9/auth/o2/token'}\n"
+        "env_defaults: {A_VAR: sandbox}\n",
+    )
+    assert load_config(path).env_defaults == {"A_VAR": "sandbox"}

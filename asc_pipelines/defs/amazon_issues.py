@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
+import duckdb
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
@@ -59,6 +60,21 @@ def issue_rows(store_id: str, items: list[dict[str, Any]], fetched_at: datetime)
     )
 
 
+def _replace_issues(conn: duckdb.DuckDBPyConnection, store_id: str, frame: pd.DataFrame) -> None:
+    """Swap in a store's current issues, all or nothing."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.execute("DELETE FROM raw.amazon_listing_issues WHERE store_id = ?", [store_id])
+        conn.register("issue_frame", frame)
+        conn.execute("INSERT INTO raw.amazon_listing_issues BY NAME SELECT * FROM issue_frame")
+        conn.execute("COMMIT")
+    except Exception:
+        conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.unregister("issue_frame")
+
+
 @dg.asset(group_name="amazon", kinds={"duckdb"}, pool=WRITER_POOL, owners=["team:asc"])
 def amazon_listing_issues(
     context: dg.AssetExecutionContext,
@@ -97,23 +113,20 @@ def amazon_listing_issues(
             now = datetime.now(UTC)
             rows = None
             message = None
+            error = result.error
             if result.ok:
                 frame, now, capped = result.value
-                conn.execute("BEGIN TRANSACTION")
-                conn.execute("DELETE FROM raw.amazon_listing_issues WHERE store_id = ?", [store.id])
-                conn.register("issue_frame", frame)
-                conn.execute(
-                    "INSERT INTO raw.amazon_listing_issues BY NAME SELECT * FROM issue_frame"
-                )
-                conn.unregister("issue_frame")
-                conn.execute("COMMIT")
-                rows, outcome = len(frame), "ok"
-                if capped:
-                    message = "Listings Items API stopped at its 1,000-result cap"
-            else:
+                try:
+                    _replace_issues(conn, store.id, frame)
+                    rows, outcome = len(frame), "ok"
+                    if capped:
+                        message = "Listings Items API stopped at its 1,000-result cap"
+                except Exception as exc:  # this store keeps its previous issues
+                    error = exc
+            if error is not None:
                 failure = record_failure(
                     conn,
-                    result.error,  # type: ignore[arg-type]
+                    error,
                     store_id=store.id,
                     default_operation="searchListingsItems",
                     occurred_at=now,

@@ -19,12 +19,14 @@ from asc_pipelines.defs.metadata import markdown_table, rows_per_store, table_me
 from asc_pipelines.defs.resources import WRITER_POOL, AmazonCredentials, AscSettings
 from asc_pipelines.defs.stores import StoreFetch, fetch_all, record_failure
 from asc_pipelines.sources.report_flow import ReportOutcome, ReportRequest, advance_report
-from asc_pipelines.sources.reports import stage_listing_report
+from asc_pipelines.sources.reports import REJECT_SOURCE, stage_listing_report
 from asc_pipelines.warehouse.records import record_api_error, record_fetch
 from asc_pipelines.warehouse.schema import ensure_schema
 
 DATASET = "amazon_listings"
 REPORT_TYPE = constants.REPORT_TYPE_ALL_LISTINGS
+# getReport / getReportDocument answers meaning the report in flight is gone for good.
+FORGOTTEN_REQUEST_STATUSES = frozenset({400, 404})
 
 
 def _in_flight(conn: duckdb.DuckDBPyConnection) -> dict[str, ReportRequest]:
@@ -62,6 +64,13 @@ def _save_in_flight(
     )
 
 
+def _forget_in_flight(conn: duckdb.DuckDBPyConnection, store_id: str) -> None:
+    conn.execute(
+        "DELETE FROM raw.report_requests WHERE store_id = ? AND report_type = ?",
+        [store_id, REPORT_TYPE],
+    )
+
+
 def _replace_snapshot(
     conn: duckdb.DuckDBPyConnection,
     *,
@@ -91,6 +100,11 @@ def _replace_snapshot(
             "SELECT * EXCLUDE (store_id), ? AS store_id, ? AS report_id, ? AS snapshot_at "
             "FROM stage_listings",
             [store_id, report_id, snapshot_at],
+        )
+        # Rejected lines belong to a snapshot: the new one's replace the previous one's.
+        conn.execute(
+            "DELETE FROM raw.rejected_rows WHERE source = ? AND store_id = ?",
+            [REJECT_SOURCE, store_id],
         )
         conn.execute(
             "INSERT INTO raw.rejected_rows BY NAME "
@@ -198,10 +212,7 @@ def amazon_listings_snapshot(
                     _save_in_flight(conn, store.id, outcome.request, server_now)
                     state, message = "pending", outcome.message
                 else:
-                    conn.execute(
-                        "DELETE FROM raw.report_requests WHERE store_id = ? AND report_type = ?",
-                        [store.id, REPORT_TYPE],
-                    )
+                    _forget_in_flight(conn, store.id)
                     status = outcome.request.status if outcome.request else None
                     record_api_error(
                         conn,
@@ -225,6 +236,10 @@ def amazon_listings_snapshot(
                 )
                 state, message = "failed", failure
                 context.log.error(f"store {store.id}: listings snapshot failed: {failure}")
+                if getattr(exc, "http_status", None) in FORGOTTEN_REQUEST_STATUSES:
+                    # Amazon no longer knows the report in flight (expired, or another
+                    # server's id): forget it so the next tick requests a new one.
+                    _forget_in_flight(conn, store.id)
             record_fetch(
                 conn,
                 run_id=run_id,

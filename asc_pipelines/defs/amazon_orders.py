@@ -16,6 +16,7 @@ from asc_pipelines.defs.clients import spapi_client
 from asc_pipelines.defs.metadata import markdown_table, rows_per_store, table_metadata
 from asc_pipelines.defs.resources import WRITER_POOL, AmazonCredentials, AscSettings
 from asc_pipelines.defs.stores import StoreFetch, fetch_all, record_failure
+from asc_pipelines.sources.errors import SourceError
 from asc_pipelines.warehouse.records import (
     get_watermark,
     record_fetch,
@@ -138,31 +139,54 @@ def amazon_orders(
             since = client.server_now() - timedelta(days=cfg.amazon.orders_initial_lookback_days)
         else:
             since = mark - timedelta(minutes=cfg.amazon.orders_overlap_minutes)
+        # One window per tick: from the watermark to at most orders_window_days later, and
+        # never into the last minutes Amazon forbids (the two-minute rule, with a margin).
+        latest = client.server_now() - timedelta(minutes=3)
+        window_end = since + timedelta(days=cfg.amazon.orders_window_days)
+        before = window_end if window_end < latest else None
         orders: list[dict[str, Any]] = []
         next_mark = mark
-        for page in client.iter_orders([store.marketplace_id], last_updated_after=since):
+        pages = client.iter_orders(
+            [store.marketplace_id], last_updated_after=since, last_updated_before=before
+        )
+        for page in pages:
             orders.extend(page.orders)
             next_mark = page.watermark
         fetched_at = client.server_now()
         order_frame = pd.DataFrame(
             [order_row(store_id, o, fetched_at) for o in orders], columns=ORDER_COLUMNS
         )
+        # One order may come twice in a fetch (updated while paging): keep its latest version.
+        order_frame = order_frame.sort_values("last_update_date", kind="stable").drop_duplicates(
+            "amazon_order_id", keep="last"
+        )
         wanted = list(dict.fromkeys([o["AmazonOrderId"] for o in orders] + pending_items[store_id]))
         items: list[dict[str, Any]] = []
         done: list[str] = []
+        notes: list[str] = []
+        if before is not None:
+            notes.append(f"caught up to {before.isoformat()}; the next tick continues")
         started = time.monotonic()
         for order_id in wanted:
             if time.monotonic() - started > cfg.amazon.order_items_budget_seconds:
                 break
-            for item in client.get_order_items(order_id):
-                items.append(order_item_row(store_id, order_id, item, client.server_now()))
+            try:
+                lines = client.get_order_items(order_id)
+            except SourceError as exc:  # the orders still land; their lines wait a tick
+                notes.append(f"order lines stopped at {order_id}: {exc}")
+                break
+            items.extend(order_item_row(store_id, order_id, item, fetched_at) for item in lines)
             done.append(order_id)
+        if len(wanted) > len(done):
+            notes.append(f"{len(wanted) - len(done)} orders wait for their lines (next tick)")
         return {
             "orders": order_frame,
-            "items": pd.DataFrame(items, columns=ITEM_COLUMNS),
+            "items": pd.DataFrame(items, columns=ITEM_COLUMNS).drop_duplicates(
+                ["amazon_order_id", "order_item_id"], keep="last"
+            ),
             "items_done": done,
-            "items_waiting": len(wanted) - len(done),
             "watermark": next_mark,
+            "note": "; ".join(notes) or None,
             "now": client.server_now(),
         }
 
@@ -174,17 +198,20 @@ def amazon_orders(
             now = datetime.now(UTC)
             message = None
             rows = None
+            error = result.error
             if result.ok:
                 value = result.value
                 now = value["now"]
-                _write_orders(conn, store.id, value, now)
-                rows, outcome = len(value["orders"]), "ok"
-                if value["items_waiting"]:
-                    message = f"{value['items_waiting']} orders wait for their lines (next tick)"
-            else:
+                try:
+                    _write_orders(conn, store.id, value, now)
+                    rows, outcome = len(value["orders"]), "ok"
+                    message = value["note"]
+                except Exception as exc:  # this store keeps its previous orders and watermark
+                    error = exc
+            if error is not None:
                 failure = record_failure(
                     conn,
-                    result.error,  # type: ignore[arg-type]
+                    error,
                     store_id=store.id,
                     default_operation="getOrders",
                     occurred_at=now,

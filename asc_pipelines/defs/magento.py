@@ -148,14 +148,17 @@ def magento_catalog(
                 if full:
                     conn.execute("DELETE FROM raw.magento_products")
                 conn.execute(
+                    # A product edited while we paged can come twice: its latest version wins.
                     "INSERT OR REPLACE INTO raw.magento_products BY NAME "
-                    "SELECT *, ? AS fetched_at, NULL::BIGINT AS salable_qty FROM stage_products",
+                    "SELECT *, ? AS fetched_at, NULL::BIGINT AS salable_qty FROM stage_products "
+                    "QUALIFY row_number() OVER (PARTITION BY sku ORDER BY updated_at DESC) = 1",
                     [now],
                 )
                 conn.execute("DELETE FROM raw.magento_source_items")
                 conn.execute(
                     "INSERT OR REPLACE INTO raw.magento_source_items BY NAME "
-                    "SELECT *, ? AS fetched_at FROM stage_source_items",
+                    "SELECT DISTINCT ON (sku, source_code) *, ? AS fetched_at "
+                    "FROM stage_source_items",
                     [now],
                 )
                 conn.execute(SALABLE_QTY_SQL)

@@ -2,7 +2,8 @@
 
 Routes:
 - ``POST /auth/o2/token``: Login With Amazon (``lwaToken``).
-- SP-API paths (``/reports/...``, ``/listings/...``, ``/orders/...``): see ``spapi_app``.
+- SP-API paths (``/reports/...``, ``/listings/...``, ``/catalog/...``, ``/orders/...``): see
+  ``spapi_app``.
 - ``GET /_sandbox/documents/<id>``: report downloads, S3 style (``downloadReportDocument``).
 - ``/rest/...``: Magento 2 REST, delegated to ``magento_api.MagentoSandbox``.
 - ``/_sandbox/advance``, ``/_sandbox/state``, ``/_sandbox/faults``: the control endpoints.
@@ -23,6 +24,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ from werkzeug.http import http_date
 from werkzeug.wrappers import Request, Response
 
 from asc_pipelines.sandbox.amazon_state import AmazonState
+from asc_pipelines.sandbox.catalog_api import CatalogApi
 from asc_pipelines.sandbox.clock import SandboxClock
 from asc_pipelines.sandbox.documents import DOCUMENTS_PATH, DocumentStore, s3_error
 from asc_pipelines.sandbox.evolve import evolve_amazon
@@ -113,7 +116,14 @@ class SandboxApp:
         self.amazon = AmazonState.from_world(world)
         self.reports = ReportsApi(self.documents, self.faults, report_delay_seconds)
         self.spapi = SpApi(
-            self.amazon, self.clock, self.tokens, self.limiter, self.faults, self.reports, self.lock
+            self.amazon,
+            self.clock,
+            self.tokens,
+            self.limiter,
+            self.faults,
+            self.reports,
+            self.lock,
+            CatalogApi(world.catalog),
         )
         self.magento = _load_magento(Path(world_dir), self.clock.now, seed)
 
@@ -128,12 +138,16 @@ class SandboxApp:
                 self.clock.advance(minutes * 60)
             self.tick += 1
             now = self.clock.now()
+            # What happened "during" the advanced minutes is stamped at their midpoint, as real
+            # orders arrive spread over time: a five-minute advance puts them 2.5 minutes back,
+            # clear of the Orders API's two-minute rule, so the next tick can see them.
+            happened_at = now - timedelta(minutes=minutes / 2)
             summary: dict[str, Any] = {
                 "tick": self.tick,
                 "minutes": minutes,
                 "now": now.isoformat(),
                 "amazon": evolve_amazon(
-                    self.amazon, seed=self.seed, tick=self.tick, minutes=minutes, now=now
+                    self.amazon, seed=self.seed, tick=self.tick, minutes=minutes, now=happened_at
                 ),
             }
             if self.magento is not None:

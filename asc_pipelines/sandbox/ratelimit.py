@@ -7,7 +7,6 @@ so tests and demos need not wait a minute per ``createReport``.
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Callable
@@ -40,8 +39,9 @@ class RateLimiter:
         base = USAGE_PLANS.get(operation)
         if base is None:
             return None
-        burst = max(1, math.floor(base.burst * self.rate_scale))
-        return UsagePlan(base.rate * self.rate_scale, burst)
+        # Only the refill rate scales: the bucket size stays Amazon's, so a client that ignores
+        # the burst is caught by the sandbox however fast the tests run.
+        return UsagePlan(base.rate * self.rate_scale, base.burst)
 
     def rate_header(self, operation: str) -> str | None:
         """The ``x-amzn-RateLimit-Limit`` value (requests per second) for an operation."""

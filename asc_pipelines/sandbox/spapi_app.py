@@ -17,6 +17,7 @@ from werkzeug.wrappers import Request, Response
 
 from asc_pipelines.sandbox import listings_api, orders_api
 from asc_pipelines.sandbox.amazon_state import AmazonState
+from asc_pipelines.sandbox.catalog_api import CatalogApi
 from asc_pipelines.sandbox.clock import SandboxClock
 from asc_pipelines.sandbox.faults import FaultInjector
 from asc_pipelines.sandbox.lwa import TOKEN_EXPIRED, TokenRegistry
@@ -51,7 +52,7 @@ def unauthorized(details: str) -> Response:
 
 
 class SpApi:
-    """Dispatches SP-API requests to the Reports, Listings Items and Orders handlers."""
+    """Dispatches SP-API requests to the Reports, Listings, Catalog and Orders handlers."""
 
     def __init__(
         self,
@@ -62,8 +63,10 @@ class SpApi:
         faults: FaultInjector,
         reports: ReportsApi,
         lock: threading.RLock,
+        catalog: CatalogApi | None = None,
     ) -> None:
         self.state = state
+        self.catalog = catalog if catalog is not None else CatalogApi([])
         self.clock = clock
         self.tokens = tokens
         self.limiter = limiter
@@ -99,6 +102,18 @@ class SpApi:
                 "/listings/2021-08-01/items/{sellerId}",
                 "searchListingsItems",
                 listings_api.search_listings_items,
+            ),
+            _route(
+                "GET",
+                "/catalog/2022-04-01/items",
+                "searchCatalogItems",
+                self.catalog.search_catalog_items,
+            ),
+            _route(
+                "GET",
+                "/catalog/2022-04-01/items/{asin}",
+                "getCatalogItem",
+                self.catalog.get_catalog_item,
             ),
             _route("GET", "/orders/v0/orders", "getOrders", orders_api.get_orders),
             _route("GET", "/orders/v0/orders/{orderId}", "getOrder", orders_api.get_order),
@@ -147,7 +162,12 @@ class SpApi:
         if not self.limiter.try_acquire(store.store.seller_id, route.operation):
             return quota_exceeded()
         with self.lock:
-            response = route.handler(Call(request, store, params, now))
+            try:
+                response = route.handler(Call(request, store, params, now))
+            except (KeyError, ValueError, TypeError, AttributeError):
+                # A request the handler cannot make sense of (a forged NextToken, a body of the
+                # wrong types): Amazon answers 400 InvalidInput, never an HTML server error.
+                response = spapi_error(400, "InvalidInput", "Invalid input.")
         limit = self.limiter.rate_header(route.operation)
         if limit is not None and response.status_code in RATE_LIMIT_STATUSES:
             response.headers["x-amzn-RateLimit-Limit"] = limit

@@ -24,6 +24,7 @@ from asc_pipelines.sources.errors import SourceError
 from asc_pipelines.sources.spapi import SpApiClient
 
 MAX_REQUEST_AGE = timedelta(hours=1)
+CLOCK_SKEW_TOLERANCE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,13 @@ def advance_report(
     if request is not None and request.report_type != report_type:
         notes.append(f"ignored in-flight {request.report_type} report {request.report_id}")
         request = None
-    if request is not None and client.server_now() - request.requested_at > max_request_age:
+    age = None if request is None else client.server_now() - request.requested_at
+    if request is not None and age is not None and age < -CLOCK_SKEW_TOLERANCE:
+        # Requested "in the future": the server's clock went back (a restarted sandbox, a
+        # restored backup). Its report ids may now name other reports: start afresh.
+        notes.append(f"abandoned report {request.report_id} requested after the server's now")
+        request = None
+    if request is not None and age is not None and age > max_request_age:
         notes.append(
             f"abandoned report {request.report_id} requested at {request.requested_at.isoformat()}"
             f" (still {request.status})"

@@ -426,7 +426,9 @@ def _load(
                         THEN 'empty seller-sku' END,
                     CASE WHEN price_text IS NOT NULL AND (price IS NULL
                             OR NOT regexp_full_match(price_text, '[+-]?[0-9]+(\\.[0-9]+)?'))
-                        THEN 'price ''' || price_text || ''' is not a number' END,
+                        THEN 'price ''' || price_text || ''' is not a number'
+                        WHEN regexp_full_match(price_text, '[+-]?[0-9]+\\.[0-9]{{3,}}')
+                        THEN 'price ''' || price_text || ''' has more than 2 decimals' END,
                     CASE WHEN quantity_text IS NOT NULL AND (quantity IS NULL
                             OR NOT regexp_full_match(quantity_text, '[+-]?[0-9]+'))
                         THEN 'quantity ''' || quantity_text || ''' is not an integer' END,

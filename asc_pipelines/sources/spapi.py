@@ -1,4 +1,4 @@
-"""The Selling Partner API client: Reports, Listings Items and Orders for one store.
+"""The Selling Partner API client: Reports, Listings Items, Catalog Items and Orders for one store.
 
 One instance per store (Amazon meters each seller's usage separately). Every call waits for its
 operation's client-side token bucket, sends the LWA access token, retries transient failures with
@@ -40,6 +40,7 @@ from asc_pipelines.sources.ratelimit import RateLimiter
 _REPORTS = "/reports/2021-06-30"
 _LISTINGS = "/listings/2021-08-01/items"
 _ORDERS = "/orders/v0/orders"
+_CATALOG = "/catalog/2022-04-01/items"
 
 
 def format_iso(value: datetime) -> str:
@@ -406,6 +407,77 @@ class SpApiClient:
         params = {"marketplaceIds": marketplace_id, "includedData": ",".join(included_data)}
         return self._call("getListingsItem", "GET", path, params=params)
 
+    # --- Catalog Items API 2022-04-01 -----------------------------------------------------
+
+    def search_catalog_items(
+        self,
+        marketplace_id: str,
+        identifiers: Sequence[str],
+        identifiers_type: str,
+        *,
+        included_data: Sequence[str] = ("summaries", "identifiers", "relationships"),
+        seller_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The Amazon catalog items (ASINs) that up to 20 product identifiers resolve to.
+
+        One searchCatalogItems request per page (``pageSize`` 20, ``pageToken`` sent with the
+        same query). The items do not say which identifier found them and unknown identifiers
+        are simply absent: map them back with `asc_pipelines.sources.catalog.match_identifiers`
+        (protocols.md 4.5). ``identifiers_type`` is one of ASIN, EAN, GTIN, ISBN, JAN, MINSAN,
+        SKU, UPC; a SKU search needs ``seller_id``. Raises ValueError for more than 20
+        identifiers (the caller batches) or an unknown type.
+        """
+        wanted = list(dict.fromkeys(i.strip() for i in identifiers if i and i.strip()))
+        if len(wanted) > constants.CATALOG_SEARCH_MAX_IDENTIFIERS:
+            raise ValueError(
+                f"searchCatalogItems takes at most {constants.CATALOG_SEARCH_MAX_IDENTIFIERS} "
+                f"identifiers per request, got {len(wanted)}"
+            )
+        if identifiers_type not in constants.CATALOG_IDENTIFIER_TYPES:
+            raise ValueError(f"unknown identifiersType {identifiers_type!r}")
+        if identifiers_type == "SKU" and not seller_id:
+            raise ValueError("a SKU catalog search needs seller_id")
+        if not wanted:
+            return []
+        params: dict[str, Any] = {
+            "marketplaceIds": marketplace_id,
+            "identifiers": ",".join(wanted),
+            "identifiersType": identifiers_type,
+            "includedData": ",".join(included_data),
+            "pageSize": constants.CATALOG_SEARCH_MAX_PAGE_SIZE,
+        }
+        if seller_id:
+            params["sellerId"] = seller_id
+        items: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            query = dict(params, pageToken=token) if token else params
+            page = self._call("searchCatalogItems", "GET", _CATALOG, params=query)
+            items.extend(item for item in page.get("items") or [] if isinstance(item, dict))
+            token = (page.get("pagination") or {}).get("nextToken")
+            if not token:
+                return items
+
+    def get_catalog_item(
+        self,
+        asin: str,
+        marketplace_ids: Sequence[str],
+        *,
+        included_data: Sequence[str] = ("summaries", "identifiers", "relationships"),
+    ) -> dict[str, Any] | None:
+        """One catalog item by ASIN (getCatalogItem); None when Amazon does not know the ASIN."""
+        path = f"{_CATALOG}/{quote(asin, safe='')}"
+        params = {
+            "marketplaceIds": ",".join(marketplace_ids),
+            "includedData": ",".join(included_data),
+        }
+        try:
+            return self._call("getCatalogItem", "GET", path, params=params)
+        except SpApiError as exc:
+            if exc.http_status == 404:
+                return None
+            raise
+
     # --- Orders API v0 ---------------------------------------------------------------------
 
     def iter_orders(
@@ -413,18 +485,23 @@ class SpApiClient:
         marketplace_ids: Sequence[str],
         *,
         last_updated_after: datetime,
+        last_updated_before: datetime | None = None,
         max_results_per_page: int = constants.ORDERS_MAX_RESULTS_PER_PAGE,
     ) -> Iterator[OrdersPage]:
         """Orders updated after a time, page by page (``NextToken`` sent with the same filters).
 
-        No ``LastUpdatedBefore`` is sent, so the request can never ask for the last two minutes
-        Amazon forbids; the server's answer says how far it went (`OrdersPage.watermark`).
+        Without ``last_updated_before`` none is sent, so the request can never ask for the last
+        two minutes Amazon forbids; the server's answer says how far it went
+        (`OrdersPage.watermark`). A caller backfilling history passes an upper bound to fetch one
+        window at a time; it must be at least two minutes before the server's now.
         """
         params: dict[str, Any] = {
             "MarketplaceIds": ",".join(marketplace_ids),
             "LastUpdatedAfter": format_iso(last_updated_after),
             "MaxResultsPerPage": max_results_per_page,
         }
+        if last_updated_before is not None:
+            params["LastUpdatedBefore"] = format_iso(last_updated_before)
         token: str | None = None
         while True:
             query = dict(params, NextToken=token) if token else params

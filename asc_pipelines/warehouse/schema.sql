@@ -216,7 +216,7 @@ CREATE TABLE IF NOT EXISTS raw.rejected_rows (
     rejected_at TIMESTAMPTZ NOT NULL,
     report_id VARCHAR
 );
-COMMENT ON TABLE raw.rejected_rows IS 'Input rows that could not be loaded, with the reason; nothing is dropped silently';
+COMMENT ON TABLE raw.rejected_rows IS 'Input rows of the current snapshot (per source and store) that could not be loaded, with the reason; nothing is dropped silently';
 COMMENT ON COLUMN raw.rejected_rows.source IS 'Where the row came from, e.g. amazon_listings_report';
 COMMENT ON COLUMN raw.rejected_rows.raw_line IS 'The line as received (decoded), tabs included';
 

@@ -200,34 +200,150 @@ def test_a_report_still_processing_is_picked_up_by_the_next_tick(
     assert left == 0
 
 
-def test_second_tick_is_incremental_and_deduplicated(
+def _metadata(instance: dg.DagsterInstance, asset: str) -> dict:
+    event = instance.get_latest_materialization_event(dg.AssetKey(asset))
+    assert event is not None and event.asset_materialization is not None
+    return {k: v.value for k, v in event.asset_materialization.metadata.items()}
+
+
+def test_second_tick_picks_up_exactly_what_changed(
     tmp_path: Path, small_world: Path, sandbox_factory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = sandbox_factory(small_world)
     config, data = _setup(tmp_path, small_world, server, monkeypatch)
-    assert _sync(config, data).every_store_ok
+    instance = dg.DagsterInstance.ephemeral()
+    defs = build_definitions(config_file=config, data_directory=data)
+    assert run_sync(defs, data, instance=instance).every_store_ok
     with _published(data) as conn:
-        orders_before = conn.execute("SELECT count(*) FROM raw.amazon_orders").fetchone()[0]
-    server.advance(30)
-    assert _sync(config, data).every_store_ok
-    with _published(data) as conn:
-        orders_after, distinct = conn.execute(
-            "SELECT count(*), count(DISTINCT amazon_order_id) FROM raw.amazon_orders"
-        ).fetchone()
-        items, distinct_items = conn.execute(
-            "SELECT count(*), count(DISTINCT (amazon_order_id, order_item_id)) "
-            "FROM raw.amazon_order_items"
-        ).fetchone()
-        mode = conn.execute(
-            "SELECT outcome, count(*) FROM raw.store_fetches WHERE store_id = 'magento' GROUP BY 1"
+        orders_before = conn.execute(
+            "SELECT store_id, amazon_order_id FROM raw.amazon_orders"
         ).fetchall()
-        waiting = conn.execute(
+        prices_before = dict(
+            conn.execute(
+                "SELECT store_id || '/' || seller_sku, price FROM raw.amazon_listings"
+            ).fetchall()
+        )
+        marks_before = dict(
+            conn.execute("SELECT store_id, watermark FROM raw.source_watermarks").fetchall()
+        )
+    assert _metadata(instance, "magento_catalog")["mode"] == "full"
+
+    changes = server.advance(30)
+    assert run_sync(defs, data, instance=instance).every_store_ok
+
+    new_orders = {
+        (store, order) for store, c in changes["amazon"].items() for order in c["new_orders"]
+    }
+    assert new_orders  # the sandbox did sell something
+    with _published(data) as conn:
+        orders_after = conn.execute(
+            "SELECT store_id, amazon_order_id FROM raw.amazon_orders"
+        ).fetchall()
+        shipped = conn.execute(
+            "SELECT store_id, amazon_order_id, order_status FROM raw.amazon_orders "
+            "WHERE amazon_order_id IN (SELECT unnest(?::VARCHAR[]))",
+            [[o for c in changes["amazon"].values() for o in c["shipped_orders"]]],
+        ).fetchall()
+        prices_after = dict(
+            conn.execute(
+                "SELECT store_id || '/' || seller_sku, price FROM raw.amazon_listings"
+            ).fetchall()
+        )
+        marks_after = dict(
+            conn.execute("SELECT store_id, watermark FROM raw.source_watermarks").fetchall()
+        )
+        lines_missing = conn.execute(
             "SELECT count(*) FROM raw.amazon_orders WHERE items_fetched_at IS NULL"
         ).fetchone()[0]
-    assert orders_after == distinct >= orders_before
-    assert items == distinct_items
-    assert mode == [("ok", 2)]
-    assert waiting == 0
+    assert set(orders_after) == set(orders_before) | new_orders
+    assert len(orders_after) == len(set(orders_after))
+    assert shipped and all(status == "Shipped" for _, _, status in shipped)
+    repriced = [
+        f"{store}/{sku}" for store, c in changes["amazon"].items() for sku in c["price_changes"]
+    ]
+    assert repriced and all(prices_after[k] != prices_before[k] for k in repriced)
+    assert all(marks_after[store] > marks_before[store] for store in marks_before)
+    assert lines_missing == 0
+
+    magento = _metadata(instance, "magento_catalog")
+    assert magento["mode"] == "incremental"
+    bumped = changes["magento"]["price_changes"] + changes["magento"]["status_changes"]
+    assert bumped <= magento["products_fetched_this_tick"] < magento["dagster/row_count"]
+
+
+def test_magento_pulls_the_full_catalog_again_after_full_reconcile_hours(
+    tmp_path: Path, small_world: Path, sandbox_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = sandbox_factory(small_world)
+    config, data = _setup(tmp_path, small_world, server, monkeypatch)
+    raw = yaml.safe_load(config.read_text(encoding="utf-8"))
+    raw["magento"]["full_reconcile_hours"] = 0.0001  # 0.36 s
+    config.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    instance = dg.DagsterInstance.ephemeral()
+    defs = build_definitions(config_file=config, data_directory=data)
+    run_sync(defs, data, instance=instance)
+    time.sleep(0.5)
+    run_sync(defs, data, instance=instance)
+    magento = _metadata(instance, "magento_catalog")
+    assert magento["mode"] == "full"
+    assert magento["products_fetched_this_tick"] == magento["dagster/row_count"]
+
+
+def test_order_history_is_fetched_one_window_per_tick(
+    tmp_path: Path, small_world: Path, sandbox_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = sandbox_factory(small_world)
+    config, data = _setup(tmp_path, small_world, server, monkeypatch, orders_window_days=12)
+    counts, marks, notes = [], [], []
+    for _ in range(4):
+        result = _sync(config, data)
+        run_id = result.run_id
+        assert result.outcomes["us"]["amazon_orders"] == "ok"
+        with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
+            counts.append(conn.execute("SELECT count(*) FROM raw.amazon_orders").fetchone()[0])
+            marks.append(
+                conn.execute(
+                    "SELECT watermark FROM raw.source_watermarks "
+                    "WHERE store_id = 'us' AND dataset = 'amazon_orders'"
+                ).fetchone()[0]
+            )
+            notes.append(
+                conn.execute(
+                    "SELECT message FROM raw.store_fetches WHERE store_id = 'us' "
+                    "AND dataset = 'amazon_orders' AND run_id = ?",
+                    [run_id],
+                ).fetchone()[0]
+            )
+    # 30 days of history in 12-day windows: three ticks to catch up, the fourth is current.
+    assert counts[0] < counts[1] < counts[2] == counts[3]
+    assert marks[0] < marks[1] < marks[2] <= marks[3]
+    assert all("caught up to" in (n or "") for n in notes[:2]) and "caught up" not in (
+        notes[3] or ""
+    )
+    complete = tmp_path / "complete"
+    complete.mkdir()
+    config_all, data_all = _setup(complete, small_world, server, monkeypatch)
+    _sync(config_all, data_all)
+    with _published(data_all) as conn:
+        everything = conn.execute("SELECT count(*) FROM raw.amazon_orders").fetchone()[0]
+    assert counts[3] == everything
+
+
+def test_a_report_request_the_server_no_longer_knows_is_forgotten(
+    tmp_path: Path, small_world: Path, sandbox_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = sandbox_factory(small_world, report_delay_seconds=5.0)
+    config, data = _setup(tmp_path, small_world, first, monkeypatch, report_wait_seconds=0.0)
+    assert _sync(config, data).outcomes["us"]["amazon_listings"] == "pending"
+    first.stop()
+    # A restarted sandbox has never heard of that report id.
+    second = sandbox_factory(small_world, report_delay_seconds=0.2)
+    config, data = _setup(tmp_path, small_world, second, monkeypatch)
+    forgotten = _sync(config, data)
+    assert forgotten.outcomes["us"]["amazon_listings"] == "failed"
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM raw.report_requests").fetchone()[0] == 0
+    assert _sync(config, data).outcomes["us"]["amazon_listings"] == "ok"
 
 
 def test_no_credential_reaches_the_warehouse(

@@ -39,9 +39,9 @@ def test_buckets_are_per_seller_and_per_operation() -> None:
     assert limiter.try_acquire("S1", "getListingsItem")
 
 
-def test_rate_scale_multiplies_rates_and_bursts() -> None:
+def test_rate_scale_multiplies_rates_but_keeps_amazons_burst() -> None:
     limiter = RateLimiter(10.0)
     plan = limiter.plan("getOrders")
-    assert plan is not None and plan.burst == 200 and abs(plan.rate - 0.167) < 1e-9
+    assert plan is not None and plan.burst == 20 and abs(plan.rate - 0.167) < 1e-9
     assert limiter.rate_header("getOrders") == "0.167"
     assert RateLimiter(1.0).rate_header("getReport") == "2.0"
