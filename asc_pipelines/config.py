@@ -46,6 +46,51 @@ def default_refresh_token_env(store_id: str) -> str:
     return f"ASC_REFRESH_TOKEN_{store_id.upper()}"
 
 
+RULE_OPERATORS = (
+    "eq",
+    "neq",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "in",
+    "nin",
+    "contains",
+    "is_empty",
+    "not_empty",
+)
+
+
+class ListingCondition(_Strict):
+    """One listing-rule condition on a product attribute, e.g. ``{attribute: price, op: gte,
+    value: 5}``; ``value: today`` compares a date attribute with the tick's date."""
+
+    attribute: str
+    op: Literal[
+        "eq", "neq", "gt", "gte", "lt", "lte", "in", "nin", "contains", "is_empty", "not_empty"
+    ]
+    value: str | int | float | bool | list[str | int | float] | None = None
+
+    @model_validator(mode="after")
+    def _value_fits_op(self) -> ListingCondition:
+        if self.op in ("in", "nin") and not isinstance(self.value, list):
+            raise ValueError(f"op {self.op} needs a list value")
+        if self.op in ("is_empty", "not_empty") and self.value is not None:
+            raise ValueError(f"op {self.op} takes no value")
+        if self.op not in ("in", "nin", "is_empty", "not_empty") and (
+            self.value is None or isinstance(self.value, list)
+        ):
+            raise ValueError(f"op {self.op} needs a single value")
+        return self
+
+
+class ListingRules(_Strict):
+    """A store's listing rules: products must meet all (or any) of the conditions."""
+
+    match: Literal["all", "any"] = "all"
+    conditions: list[ListingCondition] = []
+
+
 class StoreConfig(_Strict):
     """One Amazon store: a Seller Central account selling in one marketplace."""
 
@@ -56,6 +101,13 @@ class StoreConfig(_Strict):
     name: str | None = None
     endpoint: str | None = None  # SP-API base URL; default: the marketplace region's endpoint
     refresh_token_env: str | None = None
+    # Listing rules (Amazon Sales Channel's "Listing Rules"): which products may be listed here.
+    listing_rules: ListingRules = ListingRules()
+    out_of_stock_threshold: Annotated[int, Field(ge=0)] = 0
+    max_listed_quantity: Annotated[int, Field(ge=0)] | None = None
+    # Condition of products whose condition attribute is empty: a Listings Items conditionType
+    # (new_new, used_like_new, ...) or an ASC label ("New", "Used - Like New").
+    default_condition: str = "new"
 
     @field_validator("id")
     @classmethod
@@ -143,6 +195,17 @@ class MagentoConfig(_Strict):
     full_reconcile_hours: Annotated[float, Field(gt=0)] = 24.0
 
 
+class MatchingConfig(_Strict):
+    """How listings are matched to products and how unlisted products get an ASIN."""
+
+    # The raw.magento_products column compared with a listing's seller SKU (rule 1).
+    seller_sku_attribute: str = "sku"
+    # Catalog Items API look-ups per store and tick (20 identifiers each, 2 requests/s).
+    asin_lookup_requests_per_tick: Annotated[int, Field(ge=0)] = 30
+    # A look-up result is re-used this long before it is asked again.
+    asin_lookup_max_age_hours: Annotated[float, Field(gt=0)] = 24.0
+
+
 class AttributeCodes(_Strict):
     """Magento attribute codes holding the Amazon identifiers and the listing condition."""
 
@@ -161,6 +224,7 @@ class AscConfig(_Strict):
     magento: MagentoConfig
     amazon: AmazonConfig = AmazonConfig()
     attributes: AttributeCodes = AttributeCodes()
+    matching: MatchingConfig = MatchingConfig()
     # Default values for environment variables, applied only where a variable is unset. Meant for
     # the sandbox's public dummy credentials (written by `asc sandbox serve --write-config`);
     # a real deployment leaves this out and sets the variables itself.

@@ -10,9 +10,13 @@ WAREHOUSE_FILE = "warehouse.duckdb"
 PUBLISHED_FILE = "asc.duckdb"
 
 
+SCHEMA_FILES = ("schema.sql", "core.sql")
+
+
 def schema_sql() -> str:
-    """The DDL of the raw layer, with a COMMENT on every table and column."""
-    return resources.files("asc_pipelines.warehouse").joinpath("schema.sql").read_text("utf-8")
+    """The DDL of the raw and core layers, with a COMMENT on every table and column."""
+    files = resources.files("asc_pipelines.warehouse")
+    return "\n".join(files.joinpath(name).read_text("utf-8") for name in SCHEMA_FILES)
 
 
 def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:

@@ -1,0 +1,123 @@
+-- The core layer: identifiers, matches, eligibility, ASIN look-ups and listing statuses.
+-- Rebuilt from the raw layer every tick except the caches (identifier_cache, asin_lookups) and
+-- match_history, which remembers which product a store's listings have matched.
+
+CREATE SCHEMA IF NOT EXISTS core;
+
+CREATE TABLE IF NOT EXISTS core.identifier_cache (
+    kind VARCHAR NOT NULL,
+    value VARCHAR NOT NULL,
+    gtin14 VARCHAR,
+    problem VARCHAR,
+    PRIMARY KEY (kind, value)
+);
+COMMENT ON TABLE core.identifier_cache IS 'Every identifier value seen, normalized once with python-stdnum: UPC-A, EAN-8/13, GTIN-14 and ISBN-10/13 as a 14-digit GTIN, or the problem that made it unusable';
+COMMENT ON COLUMN core.identifier_cache.kind IS 'upc, ean, isbn or gtin';
+COMMENT ON COLUMN core.identifier_cache.value IS 'The value exactly as Magento or Amazon gave it';
+COMMENT ON COLUMN core.identifier_cache.gtin14 IS '14-digit GTIN; NULL when the value is unusable';
+COMMENT ON COLUMN core.identifier_cache.problem IS 'Why the value is unusable (bad check digit, wrong length, not digits); NULL when usable';
+
+CREATE TABLE IF NOT EXISTS core.identifier_problems (
+    source VARCHAR NOT NULL,
+    store_id VARCHAR,
+    sku VARCHAR NOT NULL,
+    attribute VARCHAR NOT NULL,
+    value VARCHAR,
+    problem VARCHAR NOT NULL
+);
+COMMENT ON TABLE core.identifier_problems IS 'Identifiers that cannot be used for matching (bad check digit, wrong length): never guessed, reported here';
+COMMENT ON COLUMN core.identifier_problems.source IS 'magento (a product attribute) or amazon (a listing''s product-id)';
+COMMENT ON COLUMN core.identifier_problems.store_id IS 'The Amazon store for amazon rows; NULL for Magento products';
+COMMENT ON COLUMN core.identifier_problems.sku IS 'Magento SKU or Amazon seller SKU';
+COMMENT ON COLUMN core.identifier_problems.attribute IS 'upc, ean, isbn, gtin, or product-id for Amazon';
+
+CREATE TABLE IF NOT EXISTS core.product_matches (
+    store_id VARCHAR NOT NULL,
+    seller_sku VARCHAR NOT NULL,
+    asin VARCHAR,
+    magento_sku VARCHAR,
+    method VARCHAR,
+    candidate_count INTEGER NOT NULL,
+    shared_product BOOLEAN NOT NULL,
+    matched_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (store_id, seller_sku)
+);
+COMMENT ON TABLE core.product_matches IS 'Every Amazon listing of the latest snapshot and the Magento product it matches, by the first rule that finds candidates: seller_sku, then asin, then product_id';
+COMMENT ON COLUMN core.product_matches.magento_sku IS 'The matched product; NULL when no rule found a candidate or the deciding rule found several';
+COMMENT ON COLUMN core.product_matches.method IS 'The deciding rule: seller_sku, asin or product_id; NULL when no rule found a candidate';
+COMMENT ON COLUMN core.product_matches.candidate_count IS 'Candidates the deciding rule found: 1 = matched, 2+ = ambiguous (see core.match_candidates), 0 = none';
+COMMENT ON COLUMN core.product_matches.shared_product IS 'Another listing of the same store matches the same product (e.g. an FBA and an FBM offer)';
+COMMENT ON COLUMN core.product_matches.matched_at IS 'When the match was computed (the snapshot time of the listing)';
+
+CREATE TABLE IF NOT EXISTS core.match_candidates (
+    store_id VARCHAR NOT NULL,
+    seller_sku VARCHAR NOT NULL,
+    method VARCHAR NOT NULL,
+    magento_sku VARCHAR NOT NULL
+);
+COMMENT ON TABLE core.match_candidates IS 'The products an ambiguous listing could be: every candidate of its deciding rule';
+
+CREATE TABLE IF NOT EXISTS core.match_history (
+    store_id VARCHAR NOT NULL,
+    seller_sku VARCHAR NOT NULL,
+    magento_sku VARCHAR NOT NULL,
+    first_matched_at TIMESTAMPTZ NOT NULL,
+    last_matched_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (store_id, seller_sku, magento_sku)
+);
+COMMENT ON TABLE core.match_history IS 'Which products each store''s listings have matched, ever: how a product no longer listed is known to have Ended';
+
+CREATE TABLE IF NOT EXISTS core.product_eligibility (
+    store_id VARCHAR NOT NULL,
+    magento_sku VARCHAR NOT NULL,
+    eligible BOOLEAN NOT NULL,
+    ineligible_reason VARCHAR,
+    salable_qty BIGINT,
+    listed_qty BIGINT,
+    condition_type VARCHAR,
+    amazon_asin VARCHAR,
+    lookup_type VARCHAR,
+    lookup_value VARCHAR,
+    lookup_gtin14 VARCHAR,
+    computed_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (store_id, magento_sku)
+);
+COMMENT ON TABLE core.product_eligibility IS 'Every Magento product judged against every store''s listing rules';
+COMMENT ON COLUMN core.product_eligibility.ineligible_reason IS 'First failing rule: unsupported_type, disabled, not_in_website, out_of_stock or rule:<n>; NULL when eligible';
+COMMENT ON COLUMN core.product_eligibility.listed_qty IS 'Quantity the listing should show: salable quantity capped by the store''s maximum';
+COMMENT ON COLUMN core.product_eligibility.condition_type IS 'Listings Items conditionType (new_new, used_like_new, ...) from the product or the store default; NULL when it cannot be resolved';
+COMMENT ON COLUMN core.product_eligibility.amazon_asin IS 'The product''s own ASIN attribute, when set (no look-up needed)';
+COMMENT ON COLUMN core.product_eligibility.lookup_type IS 'The identifier a catalog look-up uses: the first valid of UPC, ISBN, EAN, GTIN';
+COMMENT ON COLUMN core.product_eligibility.lookup_value IS 'That identifier as stored in Magento';
+COMMENT ON COLUMN core.product_eligibility.lookup_gtin14 IS 'That identifier as a 14-digit GTIN';
+
+CREATE TABLE IF NOT EXISTS core.asin_lookups (
+    marketplace_id VARCHAR NOT NULL,
+    identifier_type VARCHAR NOT NULL,
+    gtin14 VARCHAR NOT NULL,
+    identifier VARCHAR NOT NULL,
+    asins VARCHAR[] NOT NULL,
+    variation_parent_asins VARCHAR[] NOT NULL,
+    looked_up_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (marketplace_id, identifier_type, gtin14)
+);
+COMMENT ON TABLE core.asin_lookups IS 'Catalog Items API searchCatalogItems results by identifier, re-used for 24 hours';
+COMMENT ON COLUMN core.asin_lookups.asins IS 'ASINs the catalog returned for the identifier: none, one, or several (ambiguous)';
+COMMENT ON COLUMN core.asin_lookups.variation_parent_asins IS 'Those of asins that are variation parents (cannot be listed as is)';
+
+CREATE TABLE IF NOT EXISTS core.listing_status (
+    store_id VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    reason_code VARCHAR NOT NULL,
+    reason_detail VARCHAR,
+    seller_sku VARCHAR,
+    asin VARCHAR,
+    magento_sku VARCHAR,
+    computed_at TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE core.listing_status IS 'Current Amazon Sales Channel status of every listing (keyed by seller_sku) and every unlisted eligible product (keyed by magento_sku), per store';
+COMMENT ON COLUMN core.listing_status.status IS 'active, ready_to_list, inactive, ineligible, incomplete, ended or new_third_party';
+COMMENT ON COLUMN core.listing_status.reason_code IS 'Machine-readable reason, e.g. listed, no_catalog_match, out_of_stock, rule:2, amazon_missing_attribute, asin_resolved';
+COMMENT ON COLUMN core.listing_status.reason_detail IS 'Human detail: attribute names, Amazon''s message, how an ASIN was resolved';
+COMMENT ON COLUMN core.listing_status.seller_sku IS 'The Amazon listing; NULL for products not listed';
+COMMENT ON COLUMN core.listing_status.magento_sku IS 'The Magento product; NULL for listings that match none';
