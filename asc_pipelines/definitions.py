@@ -19,10 +19,13 @@ from asc_pipelines.config import (
 from asc_pipelines.defs.amazon_issues import amazon_listing_issues
 from asc_pipelines.defs.amazon_listings import amazon_listings_snapshot
 from asc_pipelines.defs.amazon_orders import amazon_orders
+from asc_pipelines.defs.asin_lookups import asin_lookups
 from asc_pipelines.defs.jobs import asc_sync_job, asc_sync_schedule
 from asc_pipelines.defs.magento import magento_catalog
+from asc_pipelines.defs.matching import product_matches
 from asc_pipelines.defs.publish import analyst_copy
 from asc_pipelines.defs.resources import AmazonCredentials, AscSettings, MagentoCredentials
+from asc_pipelines.defs.status import listings_by_status
 from asc_pipelines.warehouse.schema import WAREHOUSE_FILE
 
 # DuckDB: bounded memory and spill folder; the machine may run the webserver and daemon beside it.
@@ -50,6 +53,9 @@ def build_definitions(
             amazon_listing_issues,
             amazon_orders,
             magento_catalog,
+            product_matches,
+            asin_lookups,
+            listings_by_status,
             analyst_copy,
         ],
         jobs=[asc_sync_job],

@@ -10,6 +10,7 @@ import dagster as dg
 import duckdb
 
 from asc_pipelines.defs.jobs import SYNC_JOB_NAME
+from asc_pipelines.defs.status import ALL_STATUSES_TAGS
 from asc_pipelines.warehouse.schema import PUBLISHED_FILE, WAREHOUSE_FILE
 
 DAGSTER_YAML = """\
@@ -80,7 +81,9 @@ def run_sync(
         prepare_dagster_home(data_dir)
         instance = dg.DagsterInstance.get()
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
-    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+    result = job.execute_in_process(
+        instance=instance, raise_on_error=False, run_config=run_config, tags=ALL_STATUSES_TAGS
+    )
     sync = SyncResult(run_id=result.run_id, run_success=result.success)
     if not result.success:
         for event in result.all_events:

@@ -16,7 +16,7 @@ from asc_pipelines.defs.jobs import SYNC_JOB_NAME
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_definitions_load_and_the_sync_job_covers_every_raw_asset(tmp_path: Path) -> None:
+def test_definitions_load_and_the_sync_job_covers_every_asset(tmp_path: Path) -> None:
     defs = build_definitions(config_file=tmp_path / "asc.yaml", data_directory=tmp_path / "data")
     dg.Definitions.validate_loadable(defs)
     job = defs.resolve_job_def(SYNC_JOB_NAME)
@@ -27,6 +27,9 @@ def test_definitions_load_and_the_sync_job_covers_every_raw_asset(tmp_path: Path
         "amazon_listing_issues",
         "amazon_orders",
         "magento_catalog",
+        "product_matches",
+        "asin_lookups",
+        "listings_by_status",
         "analyst_copy",
     }
 

@@ -2,14 +2,17 @@
 
 import dagster as dg
 
+from asc_pipelines.defs.status import ALL_STATUSES_TAGS
+
 SYNC_JOB_NAME = "asc_sync_job"
 
 asc_sync_job = dg.define_asset_job(
     SYNC_JOB_NAME,
-    selection=dg.AssetSelection.groups("amazon", "magento", "publish"),
+    selection=dg.AssetSelection.groups("amazon", "magento", "core", "publish"),
     executor_def=dg.in_process_executor,
-    description="One tick: every store's listings, issues and orders, the Magento catalog, then "
-    "the analysts' copy. In-process: one DuckDB writer, no per-step process start-up.",
+    description="One tick: every store's listings, issues and orders, the Magento catalog, "
+    "matching, ASIN look-ups and all seven listing-status partitions, then the analysts' copy. "
+    "In-process: one DuckDB writer, no per-step process start-up.",
     tags={"asc/job": "sync"},
 )
 
@@ -36,4 +39,7 @@ def asc_sync_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | 
     if busy:
         return dg.SkipReason(f"sync run {busy[0].dagster_run.run_id} is still in progress")
     tick = context.scheduled_execution_time
-    return dg.RunRequest(run_key=None, tags={"asc/tick": tick.isoformat() if tick else "manual"})
+    return dg.RunRequest(
+        run_key=None,
+        tags={**ALL_STATUSES_TAGS, "asc/tick": tick.isoformat() if tick else "manual"},
+    )

@@ -7,6 +7,7 @@ from asc_pipelines.defs.amazon_listings import amazon_listings_snapshot
 from asc_pipelines.defs.amazon_orders import amazon_orders
 from asc_pipelines.defs.magento import magento_catalog
 from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
+from asc_pipelines.defs.status import listings_by_status
 from asc_pipelines.warehouse.publish import publish_copy
 
 
@@ -14,7 +15,13 @@ from asc_pipelines.warehouse.publish import publish_copy
     group_name="publish",
     kinds={"duckdb"},
     pool=WRITER_POOL,
-    deps=[amazon_listings_snapshot, amazon_listing_issues, amazon_orders, magento_catalog],
+    deps=[
+        amazon_listings_snapshot,
+        amazon_listing_issues,
+        amazon_orders,
+        magento_catalog,
+        listings_by_status,
+    ],
     owners=["team:asc"],
 )
 def analyst_copy(context: dg.AssetExecutionContext, settings: AscSettings) -> dg.MaterializeResult:
