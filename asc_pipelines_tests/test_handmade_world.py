@@ -104,6 +104,13 @@ def test_handmade_world_loads_with_every_row_accounted_for(
         issues = conn.execute(
             "SELECT seller_sku, severity FROM raw.amazon_listing_issues ORDER BY 1"
         ).fetchall()
+        statuses = {
+            (store, sku): (status, reason)
+            for store, sku, status, reason in conn.execute(
+                "SELECT store_id, coalesce(seller_sku, magento_sku), status, reason_code "
+                "FROM core.listing_status"
+            ).fetchall()
+        }
     finally:
         conn.close()
 
@@ -127,3 +134,19 @@ def test_handmade_world_loads_with_every_row_accounted_for(
     assert set(by_sku["HM-COFFEE-12"][2]) == {"base", "uk"}
     assert orders == 2
     assert issues == [("HM-MUG-BLUE", "WARNING"), ("HM-OLD-LAMP", "ERROR")]
+
+    # Every listing and every listable product in its Amazon Sales Channel tab, for the reason
+    # the world was written to show.
+    assert statuses == {
+        ("us", "HM-COFFEE-12"): ("active", "listed"),
+        ("us", "HM-MUG-BLUE"): ("active", "listed"),  # a WARNING issue does not suppress
+        ("us", "THIRD-PARTY-1"): ("new_third_party", "no_catalog_match"),
+        ("us", "HM-GIFT-CARD-FBA"): ("new_third_party", "no_catalog_match"),
+        ("us", "HM-OLD-LAMP"): ("ineligible", "disabled"),
+        ("us", "HM-SHIRT-S-RED"): ("incomplete", "unable_to_assign"),  # no catalog.csv
+        ("uk", "HM-COFFEE-12"): ("active", "listed"),
+        ("uk", "HM-BOOK-ZL"): ("active", "listed"),
+        ("uk", "HM-TEA-JP"): ("ineligible", "out_of_stock"),
+        ("uk", "HM-SHIRT-S-RED"): ("active", "listed"),  # FBA, matched by seller SKU
+        ("uk", "HM-MUG-BLUE"): ("incomplete", "unable_to_assign"),
+    }
