@@ -11,6 +11,7 @@ import duckdb
 
 from asc_pipelines.defs.jobs import SYNC_JOB_NAME
 from asc_pipelines.defs.status import ALL_STATUSES_TAGS
+from asc_pipelines.logic.status import STATUSES
 from asc_pipelines.warehouse.schema import PUBLISHED_FILE, WAREHOUSE_FILE
 
 DAGSTER_YAML = """\
@@ -113,6 +114,22 @@ def run_sync(
     return sync
 
 
+def _status_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """Listings and listable products per store and Amazon Sales Channel tab."""
+    rows = conn.execute(
+        "SELECT store_id, status, count(*) FROM core.listing_status GROUP BY ALL"
+    ).fetchall()
+    counts: dict[str, dict[str, int]] = {}
+    for store_id, status, count in rows:
+        counts.setdefault(store_id, {})[status] = int(count)
+    lines = [
+        f"{'core.listing_status':<32}{store_id:<12}{sum(c.values()):>10}  "
+        + ", ".join(f"{status} {c.get(status, 0)}" for status in STATUSES)
+        for store_id, c in sorted(counts.items())
+    ]
+    return lines
+
+
 def summary_text(data_dir: Path, sync: SyncResult) -> str:
     """Rows per table and store, where the files are, and how to open the UI."""
     lines = [f"Sync run {sync.run_id}: {'succeeded' if sync.run_success else 'FAILED'}"]
@@ -135,6 +152,7 @@ def summary_text(data_dir: Path, sync: SyncResult) -> str:
                     lines.append(f"{table:<32}{'(all)':<12}{0:>10}")
                 for store_id, count in per_store:
                     lines.append(f"{table:<32}{store_id:<12}{count:>10}")
+            lines.extend(_status_lines(conn))
             count = conn.execute("SELECT count(*) FROM raw.magento_products").fetchone()[0]
             lines.append(f"{'raw.magento_products':<32}{'magento':<12}{count:>10}")
             count = conn.execute("SELECT count(*) FROM raw.magento_source_items").fetchone()[0]
