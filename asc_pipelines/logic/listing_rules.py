@@ -57,14 +57,18 @@ def compile_condition(condition: ListingCondition, *, today: date) -> Predicate:
         if op in ("eq", "contains"):
             return Predicate(f"coalesce(list_contains({column}, ?), false)", [str(value)])
         if op == "neq":
-            return Predicate(f"NOT coalesce(list_contains({column}, ?), false)", [str(value)])
+            return Predicate(f"coalesce(NOT list_contains({column}, ?), false)", [str(value)])
         if op in ("in", "nin"):
-            sql = f"coalesce(len(list_intersect({column}, ?::VARCHAR[])) > 0, false)"
-            return Predicate(sql if op == "in" else f"NOT {sql}", [[str(v) for v in value]])
+            hit = f"len(list_intersect({column}, ?::VARCHAR[])) > 0"
+            sql = f"coalesce({hit}, false)" if op == "in" else f"coalesce(NOT ({hit}), false)"
+            return Predicate(sql, [[str(v) for v in value]])
         raise RuleError(f"op {op} does not apply to the list attribute {attribute}")
     if attribute in DATE_ATTRIBUTES and op in _COMPARISONS:
         when = today if value == "today" else date.fromisoformat(str(value))
-        return Predicate(f"coalesce(CAST({column} AS DATE) {_COMPARISONS[op]} ?, false)", [when])
+        # The tick's date is a UTC date: compare the attribute's UTC date, whatever the
+        # DuckDB session's time zone is.
+        utc_date = f"CAST(timezone('UTC', {column}) AS DATE)"
+        return Predicate(f"coalesce({utc_date} {_COMPARISONS[op]} ?, false)", [when])
     if op in _COMPARISONS:
         if attribute in NUMBER_ATTRIBUTES:
             return Predicate(f"coalesce({column} {_COMPARISONS[op]} ?::DOUBLE, false)", [value])
@@ -72,11 +76,12 @@ def compile_condition(condition: ListingCondition, *, today: date) -> Predicate:
     if op in ("in", "nin"):
         values = list(value)
         if all(_is_number(v) for v in values) and attribute in NUMBER_ATTRIBUTES:
-            sql = f"coalesce(list_contains(?::DOUBLE[], CAST({column} AS DOUBLE)), false)"
+            hit = f"list_contains(?::DOUBLE[], CAST({column} AS DOUBLE))"
         else:
-            sql = f"coalesce(list_contains(?::VARCHAR[], CAST({column} AS VARCHAR)), false)"
+            hit = f"list_contains(?::VARCHAR[], CAST({column} AS VARCHAR))"
             values = [str(v) for v in values]
-        return Predicate(sql if op == "in" else f"NOT {sql}", [values])
+        sql = f"coalesce({hit}, false)" if op == "in" else f"coalesce(NOT {hit}, false)"
+        return Predicate(sql, [values])
     if op == "contains":
         sql = f"coalesce(contains(lower(CAST({column} AS VARCHAR)), lower(?)), false)"
         return Predicate(sql, [str(value)])

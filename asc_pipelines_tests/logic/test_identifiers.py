@@ -101,9 +101,7 @@ def test_refresh_identifier_cache_normalizes_only_new_values() -> None:
     add_product(conn, "B", ean="4006381333931")
     assert refresh_identifier_cache(conn) == 1
     cached = dict(
-        conn.execute(
-            "SELECT kind || ':' || value, gtin14 FROM core.identifier_cache"
-        ).fetchall()
+        conn.execute("SELECT kind || ':' || value, gtin14 FROM core.identifier_cache").fetchall()
     )
     assert cached == {
         f"upc:{UPC_A}": GTIN,

@@ -8,6 +8,7 @@ statuses per store) and returns the statuses keyed by ``(store_id, seller_sku or
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -26,10 +27,25 @@ NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 Status = tuple[str, str, str | None]
 
 
+_template: duckdb.DuckDBPyConnection | None = None
+_names = itertools.count()
+
+
 def warehouse() -> duckdb.DuckDBPyConnection:
-    """A fresh in-memory DuckDB with every raw and core table."""
-    conn = duckdb.connect()
-    ensure_schema(conn)
+    """A fresh, empty in-memory warehouse with every raw and core table.
+
+    ``ensure_schema`` runs once, into a template database; each warehouse is an in-memory copy of
+    it (``COPY FROM DATABASE``: tables and keys) used through its own connection, which is several
+    times faster than a new DuckDB plus the commented DDL for every test.
+    """
+    global _template
+    if _template is None:
+        _template = duckdb.connect(config={"threads": 1})
+        ensure_schema(_template)
+    name = f"tiny_{next(_names)}"
+    _template.execute(f"ATTACH ':memory:' AS {name}; COPY FROM DATABASE memory TO {name}")
+    conn = _template.cursor()
+    conn.execute(f"USE {name}")
     return conn
 
 
@@ -245,9 +261,7 @@ def run(
     stores = [stores] if isinstance(stores, StoreConfig) else list(stores)
     match_tables(conn, stores, now)
     for each in stores:
-        refresh_status(
-            conn, store_id=each.id, marketplace_id=each.marketplace_id, computed_at=now
-        )
+        refresh_status(conn, store_id=each.id, marketplace_id=each.marketplace_id, computed_at=now)
     return statuses(conn)
 
 
