@@ -18,7 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_definitions_load_and_the_sync_job_covers_every_asset(tmp_path: Path) -> None:
     defs = build_definitions(config_file=tmp_path / "asc.yaml", data_directory=tmp_path / "data")
-    dg.Definitions.validate_loadable(defs)
+    # Loading resolves the current instance (defs state storage): give it a live one, whatever
+    # instance an earlier test left registered.
+    with dg.instance_for_test():
+        dg.Definitions.validate_loadable(defs)
     job = defs.resolve_job_def(SYNC_JOB_NAME)
     assert job.executor_def.name == "in_process"
     keys = {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
