@@ -15,6 +15,23 @@ import duckdb
 from asc_pipelines.logic.listing_rules import TEXT_ATTRIBUTES
 
 # Candidates of every rule for every listing; the temp table feeds the three core tables.
+# Each product's identifiers with their normalization: four equi-joins (an OR join would be
+# a nested loop over the whole catalog).
+_PRODUCT_IDENTIFIERS_SQL = """
+CREATE OR REPLACE TEMP TABLE product_identifiers AS
+SELECT p.sku, c.kind, c.value, c.gtin14, c.problem
+FROM raw.magento_products p JOIN core.identifier_cache c ON c.kind = 'upc' AND c.value = p.upc
+UNION ALL
+SELECT p.sku, c.kind, c.value, c.gtin14, c.problem
+FROM raw.magento_products p JOIN core.identifier_cache c ON c.kind = 'ean' AND c.value = p.ean
+UNION ALL
+SELECT p.sku, c.kind, c.value, c.gtin14, c.problem
+FROM raw.magento_products p JOIN core.identifier_cache c ON c.kind = 'isbn' AND c.value = p.isbn
+UNION ALL
+SELECT p.sku, c.kind, c.value, c.gtin14, c.problem
+FROM raw.magento_products p JOIN core.identifier_cache c ON c.kind = 'gtin' AND c.value = p.gtin
+"""
+
 _CANDIDATES_SQL = """
 CREATE OR REPLACE TEMP TABLE match_candidates_all AS
 WITH listings AS (
@@ -25,11 +42,7 @@ WITH listings AS (
         AND l.product_id_type IN ('UPC', 'EAN', 'ISBN')
 ),
 product_gtins AS (
-    SELECT DISTINCT p.sku, c.gtin14
-    FROM raw.magento_products p
-    JOIN core.identifier_cache c ON c.gtin14 IS NOT NULL AND (
-        (c.kind = 'upc' AND c.value = p.upc) OR (c.kind = 'ean' AND c.value = p.ean)
-        OR (c.kind = 'isbn' AND c.value = p.isbn) OR (c.kind = 'gtin' AND c.value = p.gtin))
+    SELECT sku, gtin14 FROM product_identifiers WHERE gtin14 IS NOT NULL
 )
 SELECT l.store_id, l.seller_sku, 1 AS rule, 'seller_sku' AS method, p.sku AS magento_sku
 FROM listings l JOIN raw.magento_products p ON p.{sku_column} = l.seller_sku
@@ -81,11 +94,8 @@ DO UPDATE SET last_matched_at = excluded.last_matched_at
 
 _IDENTIFIER_PROBLEMS_SQL = """
 INSERT INTO core.identifier_problems
-SELECT 'magento', NULL, p.sku, c.kind, c.value, c.problem
-FROM raw.magento_products p
-JOIN core.identifier_cache c ON c.problem IS NOT NULL AND (
-    (c.kind = 'upc' AND c.value = p.upc) OR (c.kind = 'ean' AND c.value = p.ean)
-    OR (c.kind = 'isbn' AND c.value = p.isbn) OR (c.kind = 'gtin' AND c.value = p.gtin))
+SELECT 'magento', NULL, sku, kind, value, problem
+FROM product_identifiers WHERE problem IS NOT NULL
 UNION ALL
 SELECT 'amazon', l.store_id, l.seller_sku, 'product-id', l.product_id, c.problem
 FROM raw.amazon_listings l
@@ -104,6 +114,7 @@ def refresh_matches(conn: duckdb.DuckDBPyConnection, *, seller_sku_attribute: st
             f"matching.seller_sku_attribute {seller_sku_attribute!r} is not a text column of "
             f"raw.magento_products ({', '.join(sorted(TEXT_ATTRIBUTES))})"
         )
+    conn.execute(_PRODUCT_IDENTIFIERS_SQL)
     conn.execute(_CANDIDATES_SQL.format(sku_column=seller_sku_attribute))
     conn.execute(_DECIDED_SQL)
     conn.execute("DELETE FROM core.product_matches")
@@ -119,3 +130,4 @@ def refresh_matches(conn: duckdb.DuckDBPyConnection, *, seller_sku_attribute: st
     conn.execute(_IDENTIFIER_PROBLEMS_SQL)
     conn.execute("DROP TABLE IF EXISTS match_candidates_all")
     conn.execute("DROP TABLE IF EXISTS match_decided")
+    conn.execute("DROP TABLE IF EXISTS product_identifiers")
