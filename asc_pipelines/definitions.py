@@ -16,6 +16,11 @@ from asc_pipelines.config import (
     config_path,
     data_dir,
 )
+from asc_pipelines.defs.alerts import (
+    notify_sync_issues,
+    sync_issue_sensor,
+    sync_run_failure_sensor,
+)
 from asc_pipelines.defs.amazon_issues import amazon_listing_issues
 from asc_pipelines.defs.amazon_listings import amazon_listings_snapshot
 from asc_pipelines.defs.amazon_orders import amazon_orders
@@ -24,6 +29,7 @@ from asc_pipelines.defs.jobs import asc_sync_job, asc_sync_schedule
 from asc_pipelines.defs.magento import magento_catalog
 from asc_pipelines.defs.matching import product_matches
 from asc_pipelines.defs.publish import analyst_copy
+from asc_pipelines.defs.purge import purge_old_runs, purge_old_runs_schedule
 from asc_pipelines.defs.resources import AmazonCredentials, AscSettings, MagentoCredentials
 from asc_pipelines.defs.status import listings_by_status
 from asc_pipelines.warehouse.schema import WAREHOUSE_FILE
@@ -58,11 +64,12 @@ def build_definitions(
             listings_by_status,
             analyst_copy,
         ],
-        jobs=[asc_sync_job],
+        jobs=[asc_sync_job, notify_sync_issues, purge_old_runs],
         # Ad-hoc materializations from the UI run like the sync job: in one process, so the
         # DuckDB file has a single writer and steps pay no process start-up.
         executor=dg.in_process_executor,
-        schedules=[asc_sync_schedule],
+        schedules=[asc_sync_schedule, purge_old_runs_schedule],
+        sensors=[sync_issue_sensor, sync_run_failure_sensor],
         resources={
             "settings": AscSettings(config_path=str(cfg.resolve()), data_dir=str(data.resolve())),
             "duckdb": DuckDBResource(

@@ -16,6 +16,7 @@ from asc_pipelines.warehouse.schema import PUBLISHED_FILE, WAREHOUSE_FILE
 
 DAGSTER_YAML = """\
 # Instance settings for runs started by `asc sync` / `asc demo` / `make dev`.
+# The same as deploy/dagster.yaml (explained in deploy/README.md), with shorter tick retention.
 telemetry:
   enabled: false
 concurrency:
@@ -27,7 +28,27 @@ concurrency:
       - key: dagster/schedule_name
         value:
           applyLimitPerUniqueValue: true
-        limit: 1              # never two scheduled sync runs at once
+        limit: 1              # never two runs of one schedule at once
+run_monitoring:
+  enabled: true
+  max_resume_run_attempts: 0  # the default run launcher cannot resume: fail hung runs
+  max_runtime_seconds: 1200   # a hung tick cannot block the queue for more than 20 minutes
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 180
+  poll_interval_seconds: 60
+retention:
+  schedule:
+    purge_after_days: 1
+  sensor:
+    purge_after_days:
+      skipped: 1
+      failure: 3
+      success: 3
+scheduler:
+  module: dagster._core.scheduler
+  class: DagsterDaemonScheduler
+  config:
+    max_catchup_runs: 1       # after downtime, one tick, not one per missed five minutes
 """
 
 SUMMARY_TABLES = (
@@ -47,7 +68,12 @@ def prepare_dagster_home(data_dir: Path) -> Path:
     home = (data_dir / "dagster_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
+    # Our own file is refreshed when the project's settings change; a file someone wrote by
+    # hand is left alone.
+    ours = not config.exists() or config.read_text(encoding="utf-8").startswith(
+        DAGSTER_YAML.splitlines()[0]
+    )
+    if ours:
         config.write_text(DAGSTER_YAML, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
     return home

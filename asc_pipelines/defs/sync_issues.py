@@ -1,0 +1,129 @@
+"""``sync_issues``: problems between Amazon and Magento, opened, kept and resolved tick by tick."""
+
+from datetime import UTC, datetime
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from asc_pipelines.defs.metadata import markdown_table, table_metadata
+from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
+from asc_pipelines.logic.sync_issues import (
+    KINDS,
+    SyncIssueSettings,
+    ensure_sync_issue_schema,
+    refresh_sync_issues,
+)
+from asc_pipelines.warehouse.schema import ensure_schema
+
+TABLE = "core.sync_issues"
+NEWEST_SHOWN = 20
+
+
+def issue_clock(conn: duckdb.DuckDBPyConnection, run_id: str) -> datetime | None:
+    """The tick's time by the sources' clock: this run's last fetch, else the last fetch recorded.
+
+    A run that fetched nothing (a manual materialization of this asset alone) judges the data as
+    of the last fetch, so it neither ages nor escalates issues on the machine's clock. ``None``
+    when nothing was ever fetched.
+    """
+    row = conn.execute(
+        "SELECT coalesce(max(finished_at) FILTER (WHERE run_id = ?), max(finished_at)) "
+        "FROM raw.store_fetches",
+        [run_id],
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None
+    return row[0].astimezone(UTC)
+
+
+def _newest(conn: duckdb.DuckDBPyConnection, now: datetime) -> list[list[object]]:
+    """Issues opened or escalated this tick, errors first (what the UI shows)."""
+    return [
+        list(row)
+        for row in conn.execute(
+            "SELECT store_id, kind, severity, coalesce(sku, subject), "
+            "replace(detail, '|', '\\|') FROM core.sync_issues "
+            "WHERE resolved_at IS NULL AND (first_seen_at = $now OR escalated_at = $now) "
+            "ORDER BY severity = 'error' DESC, store_id, kind, subject LIMIT $limit",
+            {"now": now, "limit": NEWEST_SHOWN},
+        ).fetchall()
+    ]
+
+
+@dg.asset(
+    group_name="core",
+    kinds={"duckdb"},
+    pool=WRITER_POOL,
+    owners=["team:asc"],
+    deps=[dg.AssetKey("listings_by_status"), dg.AssetKey("amazon_orders")],
+)
+def sync_issues(
+    context: dg.AssetExecutionContext, settings: AscSettings, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
+    """Every sync problem as an issue with a stable id: opened, kept while seen, then resolved.
+
+    ``core.sync_issues``: price and quantity mismatches of active merchant-fulfilled listings,
+    unmatched and ambiguous listings, Amazon listing errors, invalid identifiers, stale stores and
+    repeated API failures. Warnings by default; errors for Amazon listing errors, stale stores, API
+    failures and mismatches open longer than ``sync_issues.escalate_after_minutes``. One
+    transaction per tick, timed by the sources' clock.
+    """
+    cfg = settings.load()
+    # Until AscConfig carries ``sync_issues:``, the defaults apply.
+    issue_settings = getattr(cfg, "sync_issues", SyncIssueSettings())
+    store_ids = [store.id for store in cfg.stores]
+    with duckdb.get_connection() as conn:
+        ensure_schema(conn)
+        ensure_sync_issue_schema(conn)
+        now = issue_clock(conn, context.run.run_id)
+        if now is None:
+            context.log.warning("nothing fetched yet: no tick time, sync issues left as they are")
+            tick = None
+        else:
+            conn.execute("BEGIN TRANSACTION")
+            try:
+                tick = refresh_sync_issues(
+                    conn, now=now, settings=issue_settings, store_ids=store_ids
+                )
+                conn.execute("COMMIT")
+            except Exception:
+                conn.execute("ROLLBACK")
+                raise
+        metadata = table_metadata(conn, TABLE)
+        newest = _newest(conn, now) if now is not None else []
+        severities = dict(
+            conn.execute(
+                "SELECT severity, count(*) FROM core.sync_issues WHERE resolved_at IS NULL "
+                "GROUP BY severity"
+            ).fetchall()
+        )
+    open_by_store = tick.open_by_store if tick else {}
+    metadata.update(
+        {
+            "tick_time": now.isoformat() if now else "",
+            "open_issues": tick.open_total if tick else 0,
+            "open_errors": int(severities.get("error", 0)),
+            "open_warnings": int(severities.get("warning", 0)),
+            "open_per_store_and_kind": open_by_store,
+            "opened_this_tick": tick.opened if tick else 0,
+            "resolved_this_tick": tick.resolved if tick else 0,
+            "escalated_this_tick": tick.escalated if tick else 0,
+            "summary": markdown_table(
+                ["store", *KINDS],
+                [
+                    [store_id, *(kinds.get(kind, 0) for kind in KINDS)]
+                    for store_id, kinds in sorted(open_by_store.items())
+                ],
+            ),
+            "opened_or_escalated": markdown_table(
+                ["store", "kind", "severity", "sku / subject", "detail"], newest
+            ),
+        }
+    )
+    if tick:
+        context.log.info(
+            f"sync issues at {now:%Y-%m-%d %H:%M}: {tick.open_total} open, {tick.opened} opened, "
+            f"{tick.resolved} resolved, {tick.escalated} escalated"
+        )
+    return dg.MaterializeResult(metadata=metadata)

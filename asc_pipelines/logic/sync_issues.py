@@ -1,0 +1,319 @@
+"""Sync issues: problems between Amazon and Magento, kept as issues that open, persist, resolve.
+
+Issue 4, section 2. Every tick computes the current problems from the warehouse as it stands, then
+updates ``core.sync_issues`` in three set-based statements: issues still present get
+``last_seen_at`` (and their detail and severity) refreshed, open issues no longer present get
+``resolved_at``, and problems without an open issue open a new one. An issue is identified by
+``(store_id, kind, subject)`` while it is open; its ``issue_id`` is the md5 of
+``store_id|kind|subject|first_seen_at``, so it is stable across ticks, and a problem that comes back
+after being resolved is a new issue with a new id.
+
+Kinds (each from current data every tick):
+
+- ``price_mismatch``: an active (``core.listing_status``), merchant-fulfilled (``DEFAULT`` or no
+  channel) listing whose Amazon price differs from its Magento product's price by more than
+  ``price_tolerance`` (absolute, strictly more). A listing or product without a price is skipped.
+- ``quantity_mismatch``: such a listing whose Amazon quantity differs from
+  ``core.product_eligibility.listed_qty``; skipped when either is unknown.
+- ``unmatched_listing`` / ``ambiguous_match``: ``new_third_party`` listings with reason
+  ``no_catalog_match`` / ``ambiguous_match``.
+- ``amazon_listing_error``: a listing with at least one ERROR-severity Amazon issue (one issue per
+  listing; the detail lists the codes and messages).
+- ``invalid_identifier``: a row of ``core.identifier_problems`` (store ``magento`` for Magento
+  products); subject ``"<sku> <attribute>"``.
+- ``stale_store``: a configured store whose last successful listings snapshot
+  (``raw.amazon_listing_snapshots``, or an ``ok`` ``amazon_listings`` row in ``raw.store_fetches``)
+  is more than ``stale_store_minutes`` before the tick; a store that never had one counts from its
+  first recorded attempt (a store never attempted has no issue yet).
+- ``api_failure``: at least ``api_failure_threshold`` rows of ``raw.api_errors`` for one store and
+  operation within the ``api_failure_window_minutes`` before the tick (subject: the operation).
+
+Severity rule: ``error`` for ``amazon_listing_error``, ``stale_store`` and ``api_failure`` (the
+store or listing is not selling or not syncing); ``warning`` for everything else, except that a
+``price_mismatch`` or ``quantity_mismatch`` open for at least ``escalate_after_minutes`` of tick
+time escalates to ``error``, and ``escalated_at`` records the tick that escalated it.
+
+All times are the tick's time by the sources' clock, passed in by the caller; nothing here reads
+the machine's clock. No Dagster here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from importlib import resources
+from typing import Annotated
+
+import duckdb
+from pydantic import BaseModel, ConfigDict, Field
+
+KINDS = (
+    "price_mismatch",
+    "quantity_mismatch",
+    "unmatched_listing",
+    "ambiguous_match",
+    "amazon_listing_error",
+    "invalid_identifier",
+    "stale_store",
+    "api_failure",
+)
+ERROR_KINDS = ("amazon_listing_error", "stale_store", "api_failure")
+ESCALATING_KINDS = ("price_mismatch", "quantity_mismatch")
+MAGENTO_STORE = "magento"
+SCHEMA_FILE = "sync_issues.sql"
+
+
+class SyncIssueSettings(BaseModel):
+    """When a difference is a problem, and when a problem becomes an error (``sync_issues:``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Amazon and Magento prices may differ by this much (absolute, marketplace currency).
+    price_tolerance: Annotated[Decimal, Field(ge=0)] = Decimal("0.01")
+    # A store without a successful listings snapshot for longer than this is stale.
+    stale_store_minutes: Annotated[float, Field(gt=0)] = 15.0
+    # This many failures of one store's operation within the window is an api_failure issue.
+    api_failure_threshold: Annotated[int, Field(ge=1)] = 3
+    api_failure_window_minutes: Annotated[float, Field(gt=0)] = 60.0
+    # Price and quantity mismatches open this long become errors.
+    escalate_after_minutes: Annotated[float, Field(ge=0)] = 60.0
+
+
+@dataclass
+class SyncIssueTick:
+    """What one tick did to ``core.sync_issues``."""
+
+    opened: int
+    resolved: int
+    escalated: int
+    # Open issues after the tick: {store_id: {kind: count}}.
+    open_by_store: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def open_total(self) -> int:
+        return sum(sum(kinds.values()) for kinds in self.open_by_store.values())
+
+
+def sync_issue_schema_sql() -> str:
+    """The DDL of ``core.sync_issues``, with a COMMENT on the table and every column."""
+    return resources.files("asc_pipelines.warehouse").joinpath(SCHEMA_FILE).read_text("utf-8")
+
+
+def ensure_sync_issue_schema(conn: duckdb.DuckDBPyConnection) -> None:
+    """Create ``core.sync_issues`` if it does not exist yet; existing issues are untouched."""
+    conn.execute(sync_issue_schema_sql())
+
+
+# Current problems, one row per (store_id, kind, subject). ``$stores`` NULL = every store.
+_CURRENT_SQL = """
+CREATE OR REPLACE TEMP TABLE sync_issue_current AS
+WITH active_fbm AS (
+    SELECT s.store_id, s.seller_sku, s.magento_sku,
+        l.price AS amazon_price, p.price AS magento_price,
+        l.quantity AS amazon_qty, e.listed_qty
+    FROM core.listing_status s
+    JOIN raw.amazon_listings l ON l.store_id = s.store_id AND l.seller_sku = s.seller_sku
+    JOIN raw.magento_products p ON p.sku = s.magento_sku
+    LEFT JOIN core.product_eligibility e
+        ON e.store_id = s.store_id AND e.magento_sku = s.magento_sku
+    WHERE s.status = 'active' AND s.seller_sku IS NOT NULL AND s.magento_sku IS NOT NULL
+        AND upper(coalesce(l.fulfillment_channel, 'DEFAULT')) = 'DEFAULT'
+),
+listing_errors AS (
+    SELECT store_id, seller_sku,
+        string_agg(coalesce(code, '?') || ': ' || coalesce(message, ''), '; '
+            ORDER BY code, message) AS detail
+    FROM raw.amazon_listing_issues
+    WHERE upper(severity) = 'ERROR'
+    GROUP BY store_id, seller_sku
+),
+last_snapshot AS (
+    SELECT store_id, max(ok_at) AS last_ok FROM (
+        SELECT store_id, snapshot_at AS ok_at FROM raw.amazon_listing_snapshots
+        UNION ALL
+        SELECT store_id, finished_at FROM raw.store_fetches
+        WHERE dataset = 'amazon_listings' AND outcome = 'ok'
+    ) GROUP BY store_id
+),
+first_attempt AS (
+    SELECT store_id, min(finished_at) AS first_at FROM raw.store_fetches
+    WHERE dataset = 'amazon_listings' GROUP BY store_id
+),
+failures AS (
+    SELECT coalesce(store_id, 'magento') AS store_id, operation, count(*) AS failures,
+        arg_max(coalesce(CAST(http_status AS VARCHAR) || ' ', '') || coalesce(code || ': ', '')
+            || coalesce(message, ''), occurred_at) AS last_message,
+        max(occurred_at) AS last_at
+    FROM raw.api_errors
+    WHERE occurred_at > $failure_since AND occurred_at <= $now
+    GROUP BY ALL
+    HAVING count(*) >= $failure_threshold
+),
+problems AS (
+    SELECT store_id, 'price_mismatch' AS kind, seller_sku AS sku, seller_sku AS subject,
+        'Amazon price ' || CAST(amazon_price AS VARCHAR) || ', Magento price '
+            || CASE WHEN magento_price = round(magento_price, 2)
+                THEN CAST(CAST(magento_price AS DECIMAL(18, 2)) AS VARCHAR)
+                ELSE CAST(magento_price AS VARCHAR) END
+            || ' (product ' || magento_sku || ')' AS detail
+    FROM active_fbm
+    WHERE abs(amazon_price - magento_price) > $tolerance
+    UNION ALL
+    SELECT store_id, 'quantity_mismatch', seller_sku, seller_sku,
+        'Amazon quantity ' || amazon_qty || ', should be ' || listed_qty
+            || ' (product ' || magento_sku || ')'
+    FROM active_fbm
+    WHERE amazon_qty <> listed_qty
+    UNION ALL
+    SELECT store_id,
+        CASE reason_code WHEN 'no_catalog_match' THEN 'unmatched_listing'
+            ELSE 'ambiguous_match' END,
+        seller_sku, seller_sku,
+        CASE reason_code
+            WHEN 'no_catalog_match' THEN 'listing ' || seller_sku
+                || coalesce(' (ASIN ' || asin || ')', '') || ' matches no Magento product'
+            ELSE coalesce(reason_detail, 'several Magento products match') END
+    FROM core.listing_status
+    WHERE status = 'new_third_party' AND seller_sku IS NOT NULL
+        AND reason_code IN ('no_catalog_match', 'ambiguous_match')
+    UNION ALL
+    SELECT store_id, 'amazon_listing_error', seller_sku, seller_sku, detail FROM listing_errors
+    UNION ALL
+    SELECT coalesce(store_id, 'magento'), 'invalid_identifier', sku, sku || ' ' || attribute,
+        CASE WHEN store_id IS NULL THEN 'Magento product ' ELSE 'Amazon listing ' END
+            || sku || ' ' || attribute || ' ' || coalesce('''' || value || '''', '(empty)')
+            || ': ' || problem
+    FROM core.identifier_problems
+    UNION ALL
+    SELECT f.store_id, 'stale_store', NULL, 'amazon_listings',
+        CASE WHEN s.last_ok IS NULL
+            THEN 'no successful listings snapshot yet (first attempt ' || f.first_at || ')'
+            ELSE 'last successful listings snapshot ' || s.last_ok END
+    FROM first_attempt f
+    LEFT JOIN last_snapshot s USING (store_id)
+    WHERE coalesce(s.last_ok, f.first_at) < $stale_before
+    UNION ALL
+    SELECT store_id, 'api_failure', NULL, operation,
+        operation || ' failed ' || failures || ' times in the last ' || $window_minutes
+            || ' minutes; last (' || last_at || '): ' || last_message
+    FROM failures
+)
+SELECT store_id, kind, any_value(sku) AS sku, subject, min(detail) AS detail
+FROM problems
+WHERE $stores IS NULL OR store_id = 'magento' OR list_contains($stores, store_id)
+GROUP BY store_id, kind, subject
+"""
+
+_SEVERITY = """
+CASE
+    WHEN {kind} IN ('amazon_listing_error', 'stale_store', 'api_failure') THEN 'error'
+    WHEN {kind} IN ('price_mismatch', 'quantity_mismatch') AND {first_seen} <= $escalate_before
+        THEN 'error'
+    ELSE 'warning'
+END
+"""
+
+_TOUCH_SQL = f"""
+UPDATE core.sync_issues AS t SET
+    last_seen_at = $now,
+    detail = c.detail,
+    sku = c.sku,
+    severity = {_SEVERITY.format(kind="t.kind", first_seen="t.first_seen_at")},
+    escalated_at = CASE
+        WHEN t.escalated_at IS NULL AND t.kind IN ('price_mismatch', 'quantity_mismatch')
+            AND t.first_seen_at <= $escalate_before THEN $now
+        ELSE t.escalated_at END
+FROM sync_issue_current c
+WHERE t.resolved_at IS NULL
+    AND t.store_id = c.store_id AND t.kind = c.kind AND t.subject = c.subject
+"""
+
+_RESOLVE_SQL = """
+UPDATE core.sync_issues AS t SET resolved_at = $now
+WHERE t.resolved_at IS NULL AND NOT EXISTS (
+    SELECT 1 FROM sync_issue_current c
+    WHERE c.store_id = t.store_id AND c.kind = t.kind AND c.subject = t.subject)
+"""
+
+_OPEN_SQL = f"""
+INSERT INTO core.sync_issues
+    (issue_id, store_id, kind, severity, sku, subject, detail, first_seen_at, last_seen_at,
+     escalated_at, resolved_at)
+SELECT md5(c.store_id || '|' || c.kind || '|' || c.subject || '|' || $opened_key),
+    c.store_id, c.kind, {_SEVERITY.format(kind="c.kind", first_seen="$now")},
+    c.sku, c.subject, c.detail,
+    $now, $now,
+    CASE WHEN c.kind IN ('price_mismatch', 'quantity_mismatch') AND $now <= $escalate_before
+        THEN $now END,
+    NULL
+FROM sync_issue_current c
+WHERE NOT EXISTS (
+    SELECT 1 FROM core.sync_issues t
+    WHERE t.resolved_at IS NULL
+        AND t.store_id = c.store_id AND t.kind = c.kind AND t.subject = c.subject)
+"""
+
+
+def _count(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> int:
+    row = conn.execute(sql, params).fetchone()
+    return int(row[0]) if row else 0
+
+
+def refresh_sync_issues(
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    now: datetime,
+    settings: SyncIssueSettings | None = None,
+    store_ids: Sequence[str] | None = None,
+) -> SyncIssueTick:
+    """One tick of ``core.sync_issues`` at ``now`` (the tick's time by the sources' clock).
+
+    ``store_ids``: the configured Amazon stores; problems of other stores are not (or no longer)
+    reported (``magento`` rows always are). ``None`` keeps every store. The caller owns the
+    transaction; the table must exist (``ensure_sync_issue_schema``).
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware (the sources' clock, UTC)")
+    settings = settings or SyncIssueSettings()
+    now = now.astimezone(UTC)
+    window = settings.api_failure_window_minutes
+    current_params: dict[str, object] = {
+        "now": now,
+        "tolerance": settings.price_tolerance,
+        "stale_before": now - timedelta(minutes=settings.stale_store_minutes),
+        "failure_since": now - timedelta(minutes=window),
+        "failure_threshold": settings.api_failure_threshold,
+        "window_minutes": f"{window:g}",
+        "stores": None if store_ids is None else list(store_ids),
+    }
+    conn.execute(_CURRENT_SQL, current_params)
+    escalate_before = now - timedelta(minutes=settings.escalate_after_minutes)
+    params: dict[str, object] = {"now": now, "escalate_before": escalate_before}
+    escalated_at_now = "SELECT count(*) FROM core.sync_issues WHERE escalated_at = $now"
+    # Counted as a difference, so running a tick again at the same time escalates nothing new.
+    already_escalated = _count(conn, escalated_at_now, {"now": now})
+    _count(conn, _TOUCH_SQL, params)
+    resolved = _count(conn, _RESOLVE_SQL, {"now": now})
+    opened = _count(conn, _OPEN_SQL, {**params, "opened_key": now.isoformat()})
+    escalated = _count(conn, escalated_at_now, {"now": now}) - already_escalated
+    conn.execute("DROP TABLE IF EXISTS sync_issue_current")
+    return SyncIssueTick(
+        opened=opened,
+        resolved=resolved,
+        escalated=escalated,
+        open_by_store=open_issue_counts(conn),
+    )
+
+
+def open_issue_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, dict[str, int]]:
+    """Open issues per store and kind: ``{store_id: {kind: count}}``."""
+    rows = conn.execute(
+        "SELECT store_id, kind, count(*) FROM core.sync_issues WHERE resolved_at IS NULL "
+        "GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    counts: dict[str, dict[str, int]] = {}
+    for store_id, kind, n in rows:
+        counts.setdefault(store_id, {})[kind] = int(n)
+    return counts

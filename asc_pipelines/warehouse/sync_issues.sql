@@ -1,0 +1,30 @@
+-- Sync issues: every problem the pipeline sees between Amazon and Magento, opened, kept and resolved
+-- tick by tick (asc_pipelines/logic/sync_issues.py). Open issues have resolved_at NULL.
+
+CREATE SCHEMA IF NOT EXISTS core;
+
+CREATE TABLE IF NOT EXISTS core.sync_issues (
+    issue_id VARCHAR NOT NULL PRIMARY KEY,
+    store_id VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    severity VARCHAR NOT NULL,
+    sku VARCHAR,
+    subject VARCHAR NOT NULL,
+    detail VARCHAR,
+    first_seen_at TIMESTAMPTZ NOT NULL,
+    last_seen_at TIMESTAMPTZ NOT NULL,
+    escalated_at TIMESTAMPTZ,
+    resolved_at TIMESTAMPTZ
+);
+COMMENT ON TABLE core.sync_issues IS 'One row per sync problem (price or quantity mismatch, unmatched or ambiguous listing, Amazon listing error, invalid identifier, stale store, repeated API failure): opened when first seen, last_seen_at moved every tick it is still there, resolved_at set when it is gone. A problem that comes back later is a new issue.';
+COMMENT ON COLUMN core.sync_issues.issue_id IS 'Stable id of the issue: md5 of store_id|kind|subject|first_seen_at (ISO-8601 UTC)';
+COMMENT ON COLUMN core.sync_issues.store_id IS 'Amazon store id, or magento for Magento products and Magento API failures';
+COMMENT ON COLUMN core.sync_issues.kind IS 'price_mismatch, quantity_mismatch, unmatched_listing, ambiguous_match, amazon_listing_error, invalid_identifier, stale_store or api_failure';
+COMMENT ON COLUMN core.sync_issues.severity IS 'warning or error: error for amazon_listing_error, stale_store, api_failure and for mismatches open for escalate_after_minutes; warning otherwise';
+COMMENT ON COLUMN core.sync_issues.sku IS 'Amazon seller SKU (listing kinds, Amazon identifiers) or Magento SKU (Magento identifiers); NULL for stale_store and api_failure';
+COMMENT ON COLUMN core.sync_issues.subject IS 'What the issue is about, unique among a store''s open issues of a kind: the seller SKU, "<sku> <attribute>" for invalid_identifier, the operation for api_failure, the dataset for stale_store';
+COMMENT ON COLUMN core.sync_issues.detail IS 'Human detail as of the last tick it was seen: both prices, both quantities, Amazon''s codes and messages, the bad value, the last error message';
+COMMENT ON COLUMN core.sync_issues.first_seen_at IS 'Tick that opened the issue, by the sources'' clock (UTC)';
+COMMENT ON COLUMN core.sync_issues.last_seen_at IS 'Last tick that still saw the problem';
+COMMENT ON COLUMN core.sync_issues.escalated_at IS 'Tick that raised a mismatch to error after escalate_after_minutes; NULL when never escalated';
+COMMENT ON COLUMN core.sync_issues.resolved_at IS 'First tick that no longer saw the problem; NULL while the issue is open';
