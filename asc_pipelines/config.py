@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from asc_pipelines import constants
+from asc_pipelines.logic.sync_issues import SyncIssueSettings
 
 DATA_DIR_ENV = "ASC_DATA_DIR"
 CONFIG_ENV = "ASC_CONFIG"
@@ -225,6 +226,7 @@ class AscConfig(_Strict):
     amazon: AmazonConfig = AmazonConfig()
     attributes: AttributeCodes = AttributeCodes()
     matching: MatchingConfig = MatchingConfig()
+    sync_issues: SyncIssueSettings = SyncIssueSettings()
     # Default values for environment variables, applied only where a variable is unset. Meant for
     # the sandbox's public dummy credentials (written by `asc sandbox serve --write-config`);
     # a real deployment leaves this out and sets the variables itself.

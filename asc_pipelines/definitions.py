@@ -32,6 +32,7 @@ from asc_pipelines.defs.publish import analyst_copy
 from asc_pipelines.defs.purge import purge_old_runs, purge_old_runs_schedule
 from asc_pipelines.defs.resources import AmazonCredentials, AscSettings, MagentoCredentials
 from asc_pipelines.defs.status import listings_by_status
+from asc_pipelines.defs.sync_issues import sync_issues
 from asc_pipelines.warehouse.schema import WAREHOUSE_FILE
 
 # DuckDB: bounded memory and spill folder; the machine may run the webserver and daemon beside it.
@@ -62,6 +63,7 @@ def build_definitions(
             product_matches,
             asin_lookups,
             listings_by_status,
+            sync_issues,
             analyst_copy,
         ],
         jobs=[asc_sync_job, notify_sync_issues, purge_old_runs],

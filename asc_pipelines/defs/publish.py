@@ -8,6 +8,7 @@ from asc_pipelines.defs.amazon_orders import amazon_orders
 from asc_pipelines.defs.magento import magento_catalog
 from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
 from asc_pipelines.defs.status import listings_by_status
+from asc_pipelines.defs.sync_issues import sync_issues
 from asc_pipelines.warehouse.publish import publish_copy
 
 
@@ -21,6 +22,7 @@ from asc_pipelines.warehouse.publish import publish_copy
         amazon_orders,
         magento_catalog,
         listings_by_status,
+        sync_issues,
     ],
     owners=["team:asc"],
 )

@@ -10,7 +10,7 @@ WAREHOUSE_FILE = "warehouse.duckdb"
 PUBLISHED_FILE = "asc.duckdb"
 
 
-SCHEMA_FILES = ("schema.sql", "core.sql")
+SCHEMA_FILES = ("schema.sql", "core.sql", "sync_issues.sql")
 
 
 def schema_sql() -> str:

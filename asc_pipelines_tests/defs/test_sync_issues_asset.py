@@ -117,9 +117,9 @@ def test_two_ticks_open_keep_escalate_and_resolve_issues(
         1 for row in after.values() if row[7] == tick_2
     )
     assert metadata["escalated_this_tick"].value == len(escalated)
-    assert metadata["opened_this_tick"].value == sum(
-        1 for row in after.values() if row[4] == tick_2
-    )
+    opened = [i for i, row in after.items() if row[4] == tick_2]
+    assert opened, "the evolved world brings new problems"  # e.g. stock sold on Amazon only
+    assert metadata["opened_this_tick"].value == len(opened)
 
     # Materialized alone (no fetch in its run), it judges as of the last fetch: nothing changes.
     resources = {name: defs.resources[name] for name in ("settings", "duckdb")}
