@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from asc_pipelines import constants
+from asc_pipelines.logic.snapshot_guard import CheckSettings
 from asc_pipelines.logic.sync_issues import SyncIssueSettings
 
 DATA_DIR_ENV = "ASC_DATA_DIR"
@@ -227,6 +228,7 @@ class AscConfig(_Strict):
     attributes: AttributeCodes = AttributeCodes()
     matching: MatchingConfig = MatchingConfig()
     sync_issues: SyncIssueSettings = SyncIssueSettings()
+    checks: CheckSettings = CheckSettings()
     # Default values for environment variables, applied only where a variable is unset. Meant for
     # the sandbox's public dummy credentials (written by `asc sandbox serve --write-config`);
     # a real deployment leaves this out and sets the variables itself.

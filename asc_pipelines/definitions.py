@@ -25,6 +25,7 @@ from asc_pipelines.defs.amazon_issues import amazon_listing_issues
 from asc_pipelines.defs.amazon_listings import amazon_listings_snapshot
 from asc_pipelines.defs.amazon_orders import amazon_orders
 from asc_pipelines.defs.asin_lookups import asin_lookups
+from asc_pipelines.defs.checks import ASSET_CHECKS
 from asc_pipelines.defs.jobs import asc_sync_job, asc_sync_schedule
 from asc_pipelines.defs.magento import magento_catalog
 from asc_pipelines.defs.matching import product_matches
@@ -66,6 +67,7 @@ def build_definitions(
             sync_issues,
             analyst_copy,
         ],
+        asset_checks=ASSET_CHECKS,
         jobs=[asc_sync_job, notify_sync_issues, purge_old_runs],
         # Ad-hoc materializations from the UI run like the sync job: in one process, so the
         # DuckDB file has a single writer and steps pay no process start-up.

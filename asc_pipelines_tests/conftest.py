@@ -47,3 +47,14 @@ def sandbox_factory() -> Iterator:
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _forget_dagster_defs_state_storage() -> Iterator[None]:
+    """Dagster 1.13 keeps the last test instance's defs-state storage in a context variable;
+    once that instance is gone, loading Definitions in a later test fails ("Attempted to resolve
+    undefined DagsterInstance weakref"). Clear it after every test so tests stay independent."""
+    yield
+    from dagster._core.storage.defs_state import base
+
+    base._current_storage.set(None)

@@ -15,9 +15,15 @@ from dagster_duckdb import DuckDBResource
 from asc_pipelines import constants
 from asc_pipelines.config import AscConfig
 from asc_pipelines.defs.clients import spapi_client
+from asc_pipelines.defs.freshness import SOURCE_FRESHNESS
 from asc_pipelines.defs.metadata import markdown_table, rows_per_store, table_metadata
 from asc_pipelines.defs.resources import WRITER_POOL, AmazonCredentials, AscSettings
 from asc_pipelines.defs.stores import StoreFetch, fetch_all, record_failure
+from asc_pipelines.logic.snapshot_guard import (
+    SnapshotRejected,
+    previous_row_count,
+    shrink_verdict,
+)
 from asc_pipelines.sources.report_flow import ReportOutcome, ReportRequest, advance_report
 from asc_pipelines.sources.reports import REJECT_SOURCE, stage_listing_report
 from asc_pipelines.warehouse.records import record_api_error, record_fetch
@@ -80,6 +86,7 @@ def _replace_snapshot(
     work_dir: Path,
     snapshot_at: datetime,
     run_id: str,
+    max_shrink_share: float,
 ) -> tuple[int, int]:
     """Stage the downloaded report and swap it in for the store's rows, all or nothing."""
     assert outcome.report is not None and outcome.request is not None
@@ -92,6 +99,15 @@ def _replace_snapshot(
         work_dir=work_dir,
     )
     report_id = outcome.request.report_id
+    verdict = shrink_verdict(previous_row_count(conn, store_id), staged.rows, max_shrink_share)
+    if not verdict.accepted:
+        # Refused: the last good snapshot stays; the next tick asks Amazon for a new report
+        # (otherwise it would download the same finished report and refuse it again).
+        conn.execute("DROP TABLE IF EXISTS stage_listings")
+        conn.execute("DROP TABLE IF EXISTS stage_rejected_rows")
+        _forget_in_flight(conn, store_id)
+        outcome.report.path.unlink(missing_ok=True)
+        raise SnapshotRejected(store_id, verdict)
     conn.execute("BEGIN TRANSACTION")
     try:
         conn.execute("DELETE FROM raw.amazon_listings WHERE store_id = ?", [store_id])
@@ -146,6 +162,7 @@ def _replace_snapshot(
     pool=WRITER_POOL,
     owners=["team:asc"],
     tags={"source": "amazon"},
+    freshness_policy=SOURCE_FRESHNESS,
 )
 def amazon_listings_snapshot(
     context: dg.AssetExecutionContext,
@@ -204,6 +221,7 @@ def amazon_listings_snapshot(
                         work_dir=settings.work_dir(f"staging/{store.id}"),
                         snapshot_at=server_now,
                         run_id=run_id,
+                        max_shrink_share=cfg.checks.max_snapshot_shrink_share,
                     )
                     state = "ok"
                     outcome.report.path.unlink(missing_ok=True)  # type: ignore[union-attr]

@@ -13,6 +13,7 @@ from dagster_duckdb import DuckDBResource
 
 from asc_pipelines.config import AscConfig
 from asc_pipelines.defs.clients import spapi_client
+from asc_pipelines.defs.freshness import SOURCE_FRESHNESS
 from asc_pipelines.defs.metadata import markdown_table, rows_per_store, table_metadata
 from asc_pipelines.defs.resources import WRITER_POOL, AmazonCredentials, AscSettings
 from asc_pipelines.defs.stores import StoreFetch, fetch_all, record_failure
@@ -110,7 +111,13 @@ def _orders_needing_items(conn: duckdb.DuckDBPyConnection, store_id: str) -> lis
     return [r[0] for r in rows]
 
 
-@dg.asset(group_name="amazon", kinds={"duckdb"}, pool=WRITER_POOL, owners=["team:asc"])
+@dg.asset(
+    group_name="amazon",
+    kinds={"duckdb"},
+    pool=WRITER_POOL,
+    owners=["team:asc"],
+    freshness_policy=SOURCE_FRESHNESS,
+)
 def amazon_orders(
     context: dg.AssetExecutionContext,
     settings: AscSettings,

@@ -21,8 +21,6 @@ the pipeline (schedule, daemon, runs) stopping, not one store going stale: that 
 ``stale_store`` sync issue's job, and ``snapshot_not_shrunk`` for refused snapshots.
 """
 
-from datetime import timedelta
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -31,13 +29,6 @@ from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
 from asc_pipelines.logic.snapshot_guard import SHRINK_CODE, CheckSettings, parse_shrink_message
 
 SAMPLE_ROWS = 20
-
-# The raw assets materialize every five minutes: warn after 10 minutes without a materialization
-# (about one missed tick), fail after 15 (two). For amazon_listings_snapshot, amazon_listing_issues,
-# amazon_orders and magento_catalog: ``@dg.asset(..., freshness_policy=SOURCE_FRESHNESS)``.
-SOURCE_FRESHNESS = dg.FreshnessPolicy.time_window(
-    fail_window=timedelta(minutes=15), warn_window=timedelta(minutes=10)
-)
 
 
 def check_settings(cfg: object) -> CheckSettings:

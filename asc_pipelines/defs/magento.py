@@ -16,6 +16,7 @@ from dagster_duckdb import DuckDBResource
 
 from asc_pipelines.config import AscConfig
 from asc_pipelines.defs.clients import magento_client
+from asc_pipelines.defs.freshness import SOURCE_FRESHNESS
 from asc_pipelines.defs.metadata import markdown_table, table_metadata
 from asc_pipelines.defs.resources import WRITER_POOL, AscSettings, MagentoCredentials
 from asc_pipelines.defs.stores import record_failure
@@ -78,7 +79,13 @@ def _append_products(conn: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
     conn.unregister("product_page")
 
 
-@dg.asset(group_name="magento", kinds={"duckdb"}, pool=WRITER_POOL, owners=["team:asc"])
+@dg.asset(
+    group_name="magento",
+    kinds={"duckdb"},
+    pool=WRITER_POOL,
+    owners=["team:asc"],
+    freshness_policy=SOURCE_FRESHNESS,
+)
 def magento_catalog(
     context: dg.AssetExecutionContext,
     settings: AscSettings,

@@ -18,13 +18,13 @@ from asc_pipelines.config import AscConfig
 from asc_pipelines.definitions import build_definitions
 from asc_pipelines.defs.checks import (
     ASSET_CHECKS,
-    SOURCE_FRESHNESS,
     check_settings,
     matched_share,
     one_status_per_listing,
     snapshot_not_shrunk,
     unique_store_seller_sku,
 )
+from asc_pipelines.defs.freshness import SOURCE_FRESHNESS
 from asc_pipelines.defs.jobs import SYNC_JOB_NAME
 from asc_pipelines.defs.resources import AscSettings
 from asc_pipelines.defs.status import ALL_STATUSES_TAGS, STATUS_PARTITIONS
