@@ -118,26 +118,38 @@ def run_sync(
                 error = getattr(event.event_specific_data, "error", None)
                 if error is not None:
                     sync.messages.append(f"{event.step_key}: {error.message.strip()}")
-    # Read the analysts' copy: it is published at the end of every successful run, and reading
-    # it never contends with the pipeline's private file.
-    published = data_dir / PUBLISHED_FILE
-    if published.exists():
-        conn = duckdb.connect(str(published), read_only=True)
+    for store_id, dataset, outcome, message in _fetch_outcomes(data_dir, result.run_id):
+        sync.outcomes.setdefault(store_id, {})[dataset] = outcome
+        if outcome != "ok" and message:
+            sync.messages.append(f"{store_id} {dataset} {outcome}: {message}")
+    return sync
+
+
+def _fetch_outcomes(data_dir: Path, run_id: str) -> list[tuple[str, str, str, str | None]]:
+    """This run's per-store outcomes: from the analysts' copy (published at the end of every
+    successful run, and reading it never contends with the pipeline), else, when the run stopped
+    before publishing (a blocking check), from the private file, which the finished run released."""
+    for name in (PUBLISHED_FILE, WAREHOUSE_FILE):
+        path = data_dir / name
+        if not path.exists():
+            continue
+        try:
+            conn = duckdb.connect(str(path), read_only=True)
+        except duckdb.IOException:  # another run is writing it right now
+            continue
         try:
             rows = conn.execute(
                 "SELECT store_id, dataset, outcome, message FROM raw.store_fetches "
                 "WHERE run_id = ? ORDER BY store_id, dataset",
-                [result.run_id],
+                [run_id],
             ).fetchall()
         except duckdb.CatalogException:
             rows = []
         finally:
             conn.close()
-        for store_id, dataset, outcome, message in rows:
-            sync.outcomes.setdefault(store_id, {})[dataset] = outcome
-            if outcome != "ok" and message:
-                sync.messages.append(f"{store_id} {dataset} {outcome}: {message}")
-    return sync
+        if rows:
+            return rows
+    return []
 
 
 def _status_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -367,3 +368,42 @@ def test_no_credential_reaches_the_warehouse(
             "SELECT http_status, message FROM raw.api_errors WHERE store_id = 'magento'"
         ).fetchall()
     assert magento and magento[0][0] == 401
+
+
+def test_a_snapshot_that_shrank_is_refused_and_the_last_good_one_stays(
+    tmp_path: Path, small_world: Path, sandbox_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = sandbox_factory(small_world)
+    config, data = _setup(tmp_path, small_world, first, monkeypatch)
+    assert _sync(config, data).every_store_ok
+    with _published(data) as conn:
+        before = dict(
+            conn.execute("SELECT store_id, count(*) FROM raw.amazon_listings GROUP BY 1").fetchall()
+        )
+    first.stop()
+    # The same world, but Amazon's report for uk suddenly lists a fifth of the listings.
+    shrunk = tmp_path / "shrunk_world"
+    shutil.copytree(small_world, shrunk)
+    report = shrunk / "amazon" / "uk" / "listings.tsv"
+    lines = report.read_bytes().split(b"\n")
+    report.write_bytes(b"\n".join(lines[: len(lines) // 5]) + b"\n")
+    second = sandbox_factory(shrunk)
+    config, data = _setup(tmp_path, shrunk, second, monkeypatch)
+    result = _sync(config, data)
+    assert result.outcomes["us"]["amazon_listings"] == "ok"
+    assert not result.run_success  # the blocking check stops the downstream assets
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
+        after = dict(
+            conn.execute("SELECT store_id, count(*) FROM raw.amazon_listings GROUP BY 1").fetchall()
+        )
+        refused = conn.execute(
+            "SELECT operation, code, message FROM raw.api_errors WHERE store_id = 'uk'"
+        ).fetchall()
+        outcome = conn.execute(
+            "SELECT outcome FROM raw.store_fetches WHERE store_id = 'uk' "
+            "AND dataset = 'amazon_listings' AND run_id = ?",
+            [result.run_id],
+        ).fetchone()[0]
+    assert after["uk"] == before["uk"]  # the last good snapshot stays
+    assert outcome == "failed"
+    assert [(op, code) for op, code, _ in refused] == [("snapshot_guard", "snapshot_shrank")]
