@@ -168,6 +168,18 @@ def _status_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
     return lines
 
 
+def _issue_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """Open sync issues per store and severity."""
+    rows = conn.execute(
+        "SELECT store_id, count(*), count(*) FILTER (WHERE severity = 'error') "
+        "FROM core.sync_issues WHERE resolved_at IS NULL GROUP BY ALL ORDER BY 1"
+    ).fetchall()
+    return [
+        f"{'core.sync_issues (open)':<32}{store_id:<12}{total:>10}  errors {errors}"
+        for store_id, total, errors in rows
+    ]
+
+
 def summary_text(data_dir: Path, sync: SyncResult) -> str:
     """Rows per table and store, where the files are, and how to open the UI."""
     lines = [f"Sync run {sync.run_id}: {'succeeded' if sync.run_success else 'FAILED'}"]
@@ -191,6 +203,7 @@ def summary_text(data_dir: Path, sync: SyncResult) -> str:
                 for store_id, count in per_store:
                     lines.append(f"{table:<32}{store_id:<12}{count:>10}")
             lines.extend(_status_lines(conn))
+            lines.extend(_issue_lines(conn))
             count = conn.execute("SELECT count(*) FROM raw.magento_products").fetchone()[0]
             lines.append(f"{'raw.magento_products':<32}{'magento':<12}{count:>10}")
             count = conn.execute("SELECT count(*) FROM raw.magento_source_items").fetchone()[0]
