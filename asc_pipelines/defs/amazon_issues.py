@@ -1,6 +1,6 @@
 """``amazon_listing_issues``: what Amazon says is wrong with each store's listings."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import dagster as dg
@@ -13,8 +13,7 @@ from asc_pipelines.defs.clients import spapi_client
 from asc_pipelines.defs.freshness import SOURCE_FRESHNESS
 from asc_pipelines.defs.metadata import markdown_table, rows_per_store, table_metadata
 from asc_pipelines.defs.resources import WRITER_POOL, AmazonCredentials, AscSettings
-from asc_pipelines.defs.stores import StoreFetch, fetch_all, record_failure
-from asc_pipelines.warehouse.records import record_fetch
+from asc_pipelines.defs.stores import StoreFetch, fetch_all, land
 from asc_pipelines.warehouse.schema import ensure_schema
 
 ISSUE_SEVERITIES = ("ERROR", "WARNING")
@@ -117,42 +116,27 @@ def amazon_listing_issues(
         ensure_schema(conn)
         for store in cfg.stores:
             result: StoreFetch = fetched[store.id]
-            now = datetime.now(UTC)
-            rows = None
-            message = None
-            error = result.error
-            if result.ok:
-                frame, now, capped = result.value
-                try:
-                    _replace_issues(conn, store.id, frame)
-                    rows, outcome = len(frame), "ok"
-                    if capped:
-                        message = "Listings Items API stopped at its 1,000-result cap"
-                except Exception as exc:  # this store keeps its previous issues
-                    error = exc
-            if error is not None:
-                failure = record_failure(
+
+            def write(
+                value: tuple[pd.DataFrame, datetime, bool], store_id: str = store.id
+            ) -> tuple[int, str | None]:
+                frame, _, capped = value
+                _replace_issues(conn, store_id, frame)
+                note = "Listings Items API stopped at its 1,000-result cap" if capped else None
+                return len(frame), note
+
+            summary.append(
+                land(
                     conn,
-                    error,
-                    store_id=store.id,
+                    store.id,
+                    result,
+                    write=write,
+                    fetched_at=lambda value: value[1],
+                    dataset="amazon_listing_issues",
                     default_operation="searchListingsItems",
-                    occurred_at=now,
                     run_id=run_id,
                 )
-                outcome, message = "failed", failure
-            record_fetch(
-                conn,
-                run_id=run_id,
-                store_id=store.id,
-                dataset="amazon_listing_issues",
-                outcome=outcome,
-                rows_loaded=rows,
-                rows_rejected=None,
-                seconds=result.seconds,
-                message=message,
-                finished_at=now,
             )
-            summary.append([store.id, outcome, rows, f"{result.seconds:.1f}", message])
         metadata = table_metadata(conn, "raw.amazon_listing_issues")
         metadata["rows_per_store"] = rows_per_store(conn, "raw.amazon_listing_issues")
     metadata["summary"] = markdown_table(

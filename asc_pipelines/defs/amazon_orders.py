@@ -16,11 +16,10 @@ from asc_pipelines.defs.clients import spapi_client
 from asc_pipelines.defs.freshness import SOURCE_FRESHNESS
 from asc_pipelines.defs.metadata import markdown_table, rows_per_store, table_metadata
 from asc_pipelines.defs.resources import WRITER_POOL, AmazonCredentials, AscSettings
-from asc_pipelines.defs.stores import StoreFetch, fetch_all, record_failure
+from asc_pipelines.defs.stores import StoreFetch, fetch_all, land
 from asc_pipelines.sources.errors import SourceError
 from asc_pipelines.warehouse.records import (
     get_watermark,
-    record_fetch,
     set_watermark,
 )
 from asc_pipelines.warehouse.schema import ensure_schema
@@ -202,42 +201,23 @@ def amazon_orders(
     with duckdb.get_connection() as conn:
         for store in cfg.stores:
             result: StoreFetch = fetched[store.id]
-            now = datetime.now(UTC)
-            message = None
-            rows = None
-            error = result.error
-            if result.ok:
-                value = result.value
-                now = value["now"]
-                try:
-                    _write_orders(conn, store.id, value, now)
-                    rows, outcome = len(value["orders"]), "ok"
-                    message = value["note"]
-                except Exception as exc:  # this store keeps its previous orders and watermark
-                    error = exc
-            if error is not None:
-                failure = record_failure(
+
+            def write(value: dict[str, Any], store_id: str = store.id) -> tuple[int, str | None]:
+                _write_orders(conn, store_id, value, value["now"])
+                return len(value["orders"]), value["note"]
+
+            summary.append(
+                land(
                     conn,
-                    error,
-                    store_id=store.id,
+                    store.id,
+                    result,
+                    write=write,
+                    fetched_at=lambda value: value["now"],
+                    dataset="amazon_orders",
                     default_operation="getOrders",
-                    occurred_at=now,
                     run_id=run_id,
                 )
-                outcome, message = "failed", failure
-            record_fetch(
-                conn,
-                run_id=run_id,
-                store_id=store.id,
-                dataset="amazon_orders",
-                outcome=outcome,
-                rows_loaded=rows,
-                rows_rejected=None,
-                seconds=result.seconds,
-                message=message,
-                finished_at=now,
             )
-            summary.append([store.id, outcome, rows, f"{result.seconds:.1f}", message])
         metadata = table_metadata(conn, "raw.amazon_orders")
         metadata["rows_per_store"] = rows_per_store(conn, "raw.amazon_orders")
         metadata["order_items"] = rows_per_store(conn, "raw.amazon_order_items")

@@ -11,12 +11,12 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 import duckdb
 
-from asc_pipelines.warehouse.records import record_api_error
+from asc_pipelines.warehouse.records import record_api_error, record_fetch
 
 T = TypeVar("T")
 
@@ -104,3 +104,54 @@ def record_failure(
         run_id=run_id,
     )
     return fields.message
+
+
+def land(
+    conn: duckdb.DuckDBPyConnection,
+    store_id: str,
+    result: StoreFetch[T],
+    *,
+    write: Callable[[T], tuple[int, str | None]],
+    fetched_at: Callable[[T], datetime],
+    dataset: str,
+    default_operation: str,
+    run_id: str | None,
+) -> list[object]:
+    """Write one store's fetch with ``write`` (rows, note) or record why it failed; either way
+    keep the outcome in ``raw.store_fetches``. Returns the store's summary row."""
+    now = datetime.now(UTC)
+    rows: int | None = None
+    message: str | None = None
+    error = result.error
+    if result.ok:
+        value = result.value
+        assert value is not None
+        now = fetched_at(value)
+        try:
+            rows, message = write(value)
+        except Exception as exc:  # this store keeps its previous rows
+            error = exc
+    if error is not None:
+        rows = None
+        message = record_failure(
+            conn,
+            error,
+            store_id=store_id,
+            default_operation=default_operation,
+            occurred_at=now,
+            run_id=run_id,
+        )
+    outcome = "ok" if error is None else "failed"
+    record_fetch(
+        conn,
+        run_id=run_id,
+        store_id=store_id,
+        dataset=dataset,
+        outcome=outcome,
+        rows_loaded=rows,
+        rows_rejected=None,
+        seconds=result.seconds,
+        message=message,
+        finished_at=now,
+    )
+    return [store_id, outcome, rows, f"{result.seconds:.1f}", message]
