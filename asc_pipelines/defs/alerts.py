@@ -78,48 +78,49 @@ def post_webhook(title: str, items: list[dict[str, str]]) -> bool:
     return True
 
 
-def _cursor_time(cursor: str | None) -> datetime | None:
-    return datetime.fromisoformat(json.loads(cursor)["through"]) if cursor else None
+def _cursor(cursor: str | None) -> tuple[datetime | None, str]:
+    """(time, issue id) of the last announced event; (None, "") before the first."""
+    if not cursor:
+        return None, ""
+    data = json.loads(cursor)
+    return datetime.fromisoformat(data["through"]), data.get("last_issue_id", "")
+
+
+# An issue is news twice: when it opens and when it escalates. Events are ordered by time, then
+# issue id, so a capped announcement resumes exactly where it stopped, even within one tick.
+_EVENTS_SQL = """
+WITH events AS (
+    SELECT issue_id, store_id, kind, severity, sku, detail, 'new' AS change,
+        first_seen_at AS event_at
+    FROM core.sync_issues WHERE resolved_at IS NULL
+    UNION ALL
+    SELECT issue_id, store_id, kind, severity, sku, detail, 'escalated', escalated_at
+    FROM core.sync_issues WHERE resolved_at IS NULL AND escalated_at IS NOT NULL
+)
+SELECT issue_id, store_id, kind, severity, coalesce(sku, ''), coalesce(detail, ''), change,
+    event_at
+FROM events
+WHERE $since IS NULL OR event_at > $since OR (event_at = $since AND issue_id > $last_id)
+ORDER BY event_at, issue_id
+LIMIT $limit
+"""
 
 
 def issues_to_announce(
-    published: str, since: datetime | None
-) -> tuple[list[dict[str, str]], datetime | None]:
-    """Open issues opened or escalated after ``since``, and the newest such time."""
+    published: str, since: datetime | None, last_id: str = ""
+) -> tuple[list[dict[str, str]], tuple[datetime, str] | None]:
+    """Open issues opened or escalated after the cursor, and the new cursor position."""
     conn = duckdb.connect(published, read_only=True)
     try:
         rows = conn.execute(
-            """
-            SELECT issue_id, store_id, kind, severity, coalesce(sku, '') AS sku,
-                coalesce(detail, '') AS detail,
-                CASE WHEN escalated_at IS NOT NULL AND ($since IS NULL OR escalated_at > $since)
-                     AND NOT ($since IS NULL OR first_seen_at > $since)
-                     THEN 'escalated' ELSE 'new' END AS change,
-                greatest(first_seen_at, coalesce(escalated_at, first_seen_at)) AS changed_at
-            FROM core.sync_issues
-            WHERE resolved_at IS NULL
-              AND ($since IS NULL OR first_seen_at > $since OR escalated_at > $since)
-            ORDER BY changed_at, issue_id
-            LIMIT $limit
-            """,
-            {"since": since, "limit": MAX_ANNOUNCED},
+            _EVENTS_SQL, {"since": since, "last_id": last_id, "limit": MAX_ANNOUNCED}
         ).fetchall()
     finally:
         conn.close()
-    items = [
-        {
-            "issue_id": str(r[0]),
-            "store_id": str(r[1]),
-            "kind": str(r[2]),
-            "severity": str(r[3]),
-            "sku": str(r[4]),
-            "detail": str(r[5]),
-            "change": str(r[6]),
-        }
-        for r in rows
-    ]
-    newest = max((r[7] for r in rows), default=None)
-    return items, newest
+    names = ("issue_id", "store_id", "kind", "severity", "sku", "detail", "change")
+    items = [{name: str(value) for name, value in zip(names, r[:7], strict=True)} for r in rows]
+    last = (rows[-1][7], str(rows[-1][0])) if rows else None
+    return items, last
 
 
 @dg.sensor(
@@ -134,25 +135,25 @@ def sync_issue_sensor(
     published = settings.published_path
     if not published.exists():
         return dg.SkipReason(f"no published copy at {published} yet")
-    since = _cursor_time(context.cursor)
+    since, last_id = _cursor(context.cursor)
     try:
-        items, newest = issues_to_announce(str(published), since)
+        items, last = issues_to_announce(str(published), since, last_id)
     except duckdb.CatalogException:
         return dg.SkipReason("the published copy has no core.sync_issues table yet")
-    if not items or newest is None:
+    if not items or last is None:
         return dg.SkipReason("no new or escalated sync issues")
     title = f"{len(items)} new or escalated sync issue(s)"
     post_webhook(title, items)  # raises on failure: the cursor stays, nothing is announced
-    through = newest.isoformat()
+    through = last[0].isoformat()
     return dg.SensorResult(
         run_requests=[
             dg.RunRequest(
-                run_key=f"sync-issues-through-{through}",
+                run_key=f"sync-issues-through-{through}-{last[1]}",
                 run_config={"ops": {"announce": {"config": {"title": title, "items": items}}}},
                 tags={"asc/alert": "sync_issues"},
             )
         ],
-        cursor=json.dumps({"through": through}),
+        cursor=json.dumps({"through": through, "last_issue_id": last[1]}),
     )
 
 

@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from asc_pipelines.defs.alerts import (
+    MAX_ANNOUNCED,
     WEBHOOK_ENV,
     notify_sync_issues,
     sync_issue_sensor,
@@ -94,6 +95,25 @@ def test_new_issues_are_announced_once_and_the_cursor_advances(published) -> Non
         assert changes == {"c": "new", "a": "escalated"}
         assert json.loads(later.cursor)["through"] == (T0 + timedelta(minutes=65)).isoformat()
         assert later.run_requests[0].run_key != request.run_key
+
+
+def test_a_capped_announcement_resumes_where_it_stopped(tmp_path: Path) -> None:
+    settings = AscSettings(config_path=str(tmp_path / "asc.yaml"), data_dir=str(tmp_path))
+    with duckdb.connect(str(settings.published_path)) as conn:
+        ensure_schema(conn)
+        for n in range(MAX_ANNOUNCED + 50):  # one tick opened more than one announcement holds
+            _issue(conn, f"i{n:04d}", T0)
+    announced: list[str] = []
+    cursor = None
+    with dg.instance_for_test() as instance:
+        for _ in range(3):
+            result = _tick(settings, instance, cursor)
+            if isinstance(result, dg.SkipReason):
+                break
+            config = result.run_requests[0].run_config["ops"]["announce"]["config"]
+            announced += [item["issue_id"] for item in config["items"]]
+            cursor = result.cursor
+    assert len(announced) == len(set(announced)) == MAX_ANNOUNCED + 50
 
 
 def test_the_announcement_run_shows_the_issues_in_its_metadata(published) -> None:
