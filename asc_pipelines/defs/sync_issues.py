@@ -1,6 +1,6 @@
 """``sync_issues``: problems between Amazon and Magento, opened, kept and resolved tick by tick."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import dagster as dg
 import duckdb
@@ -8,6 +8,7 @@ from dagster_duckdb import DuckDBResource
 
 from asc_pipelines.defs.metadata import markdown_table, table_metadata
 from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
+from asc_pipelines.defs.tick import fetch_time
 from asc_pipelines.logic.sync_issues import (
     KINDS,
     SyncIssueSettings,
@@ -18,23 +19,6 @@ from asc_pipelines.warehouse.schema import ensure_schema
 
 TABLE = "core.sync_issues"
 NEWEST_SHOWN = 20
-
-
-def issue_clock(conn: duckdb.DuckDBPyConnection, run_id: str) -> datetime | None:
-    """The tick's time by the sources' clock: this run's last fetch, else the last fetch recorded.
-
-    A run that fetched nothing (a manual materialization of this asset alone) judges the data as
-    of the last fetch, so it neither ages nor escalates issues on the machine's clock. ``None``
-    when nothing was ever fetched.
-    """
-    row = conn.execute(
-        "SELECT coalesce(max(finished_at) FILTER (WHERE run_id = ?), max(finished_at)) "
-        "FROM raw.store_fetches",
-        [run_id],
-    ).fetchone()
-    if row is None or row[0] is None:
-        return None
-    return row[0].astimezone(UTC)
 
 
 def _newest(conn: duckdb.DuckDBPyConnection, now: datetime) -> list[list[object]]:
@@ -76,7 +60,9 @@ def sync_issues(
     with duckdb.get_connection() as conn:
         ensure_schema(conn)
         ensure_sync_issue_schema(conn)
-        now = issue_clock(conn, context.run.run_id)
+        # A run that fetched nothing (this asset materialized alone) judges the data as of the
+        # last fetch, so it neither ages nor escalates issues on the machine's clock.
+        now = fetch_time(conn, context.run.run_id, or_last_recorded=True)
         if now is None:
             context.log.warning("nothing fetched yet: no tick time, sync issues left as they are")
             tick = None
