@@ -10,7 +10,7 @@ WAREHOUSE_FILE = "warehouse.duckdb"
 PUBLISHED_FILE = "asc.duckdb"
 
 
-SCHEMA_FILES = ("schema.sql", "core.sql", "sync_issues.sql")
+SCHEMA_FILES = ("schema.sql", "core.sql", "sync_issues.sql", "reporting.sql")
 
 
 def schema_sql() -> str:

@@ -1,0 +1,273 @@
+-- History and trends: core.listing_history (what changed, when) and the reporting schema analysts
+-- query (asc_pipelines/logic/history.py, asc_pipelines/logic/trends.py). Times are UTC; a day is a
+-- UTC calendar day. Tables are rebuilt by the trend assets after every tick; views read them.
+
+CREATE SCHEMA IF NOT EXISTS core;
+CREATE SCHEMA IF NOT EXISTS reporting;
+
+CREATE TABLE IF NOT EXISTS core.listing_history (
+    store_id VARCHAR NOT NULL,
+    listing_key VARCHAR NOT NULL,
+    seller_sku VARCHAR,
+    magento_sku VARCHAR,
+    asin VARCHAR,
+    status VARCHAR NOT NULL,
+    reason_code VARCHAR NOT NULL,
+    reason_detail VARCHAR,
+    price DECIMAL(18, 2),
+    quantity BIGINT,
+    changed VARCHAR[] NOT NULL,
+    status_since TIMESTAMPTZ NOT NULL,
+    valid_from TIMESTAMPTZ NOT NULL,
+    valid_to TIMESTAMPTZ
+);
+COMMENT ON TABLE core.listing_history IS 'One row per store and listing (or unlisted product) per change of status, reason, price or quantity, valid from valid_from until valid_to (the current row has valid_to NULL). A tick that changes nothing adds nothing; a listing that leaves every tab gets its row closed.';
+COMMENT ON COLUMN core.listing_history.store_id IS 'Amazon store id from asc.yaml';
+COMMENT ON COLUMN core.listing_history.listing_key IS 'What the row is about: listing:<seller_sku> for an Amazon listing, product:<magento_sku> for an unlisted Magento product';
+COMMENT ON COLUMN core.listing_history.seller_sku IS 'Amazon seller SKU; NULL for unlisted products';
+COMMENT ON COLUMN core.listing_history.magento_sku IS 'Matched Magento product; NULL for listings that match none';
+COMMENT ON COLUMN core.listing_history.asin IS 'ASIN of the listing, or the ASIN an unlisted product would be listed under';
+COMMENT ON COLUMN core.listing_history.status IS 'Amazon Sales Channel tab: active, ready_to_list, inactive, ineligible, incomplete, ended or new_third_party';
+COMMENT ON COLUMN core.listing_history.reason_code IS 'Why it is in that tab (as core.listing_status.reason_code)';
+COMMENT ON COLUMN core.listing_history.reason_detail IS 'Human detail of the reason as first seen in this row';
+COMMENT ON COLUMN core.listing_history.price IS 'Amazon listing price (listings) or the Magento price it would be listed at (unlisted products)';
+COMMENT ON COLUMN core.listing_history.quantity IS 'Amazon quantity (listings; NULL for FBA) or the quantity it would be listed with (unlisted products)';
+COMMENT ON COLUMN core.listing_history.changed IS 'What changed against the previous row: [new] for the first row, else some of status, reason, price, quantity';
+COMMENT ON COLUMN core.listing_history.status_since IS 'When the listing entered its current status (earlier than valid_from when only reason, price or quantity changed)';
+COMMENT ON COLUMN core.listing_history.valid_from IS 'Tick that first saw this state, by the sources'' clock';
+COMMENT ON COLUMN core.listing_history.valid_to IS 'Tick that first saw a different state (or no longer saw the listing at all); NULL for the current state';
+
+CREATE TABLE IF NOT EXISTS reporting.listing_status_trend (
+    store_id VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    grain VARCHAR NOT NULL,
+    bucket_start TIMESTAMPTZ NOT NULL,
+    listings BIGINT NOT NULL,
+    entries BIGINT NOT NULL,
+    exits BIGINT NOT NULL
+);
+COMMENT ON TABLE reporting.listing_status_trend IS 'Listing counts per store, status and time bucket: 5-minute buckets for the last 2 days, hourly for the last 90 days, daily for all time. Grain: store_id, status, grain, bucket_start.';
+COMMENT ON COLUMN reporting.listing_status_trend.store_id IS 'Amazon store id';
+COMMENT ON COLUMN reporting.listing_status_trend.status IS 'Amazon Sales Channel tab (all seven appear for every bucket, zero included)';
+COMMENT ON COLUMN reporting.listing_status_trend.grain IS '5min, hour or day';
+COMMENT ON COLUMN reporting.listing_status_trend.bucket_start IS 'Start of the bucket (UTC)';
+COMMENT ON COLUMN reporting.listing_status_trend.listings IS 'Listings in the status at the end of the bucket (for the current bucket: now)';
+COMMENT ON COLUMN reporting.listing_status_trend.entries IS 'Listings that entered the status during the bucket (new listings included)';
+COMMENT ON COLUMN reporting.listing_status_trend.exits IS 'Listings that left the status during the bucket (for another status or for no tab)';
+
+CREATE TABLE IF NOT EXISTS reporting.sales_trend (
+    store_id VARCHAR NOT NULL,
+    currency VARCHAR NOT NULL,
+    day DATE NOT NULL,
+    orders BIGINT NOT NULL,
+    canceled_orders BIGINT NOT NULL,
+    units BIGINT NOT NULL,
+    revenue DECIMAL(18, 2) NOT NULL,
+    average_order_value DECIMAL(18, 2),
+    orders_7d BIGINT NOT NULL,
+    revenue_7d DECIMAL(18, 2) NOT NULL,
+    orders_30d BIGINT NOT NULL,
+    revenue_30d DECIMAL(18, 2) NOT NULL
+);
+COMMENT ON TABLE reporting.sales_trend IS 'Amazon sales per store, marketplace currency and UTC purchase day, every day from the store''s first order to the last tick (zero days included). Canceled orders count only in canceled_orders. Grain: store_id, currency, day.';
+COMMENT ON COLUMN reporting.sales_trend.store_id IS 'Amazon store id';
+COMMENT ON COLUMN reporting.sales_trend.currency IS 'Currency of the order totals (the marketplace currency)';
+COMMENT ON COLUMN reporting.sales_trend.day IS 'UTC calendar day of the purchase date';
+COMMENT ON COLUMN reporting.sales_trend.orders IS 'Orders placed that day and not canceled';
+COMMENT ON COLUMN reporting.sales_trend.canceled_orders IS 'Orders placed that day and canceled since';
+COMMENT ON COLUMN reporting.sales_trend.units IS 'Units ordered in the orders counted in orders';
+COMMENT ON COLUMN reporting.sales_trend.revenue IS 'Order totals of the orders counted in orders (the item prices when Amazon has not priced a Pending order yet)';
+COMMENT ON COLUMN reporting.sales_trend.average_order_value IS 'revenue / orders; NULL on days without orders';
+COMMENT ON COLUMN reporting.sales_trend.orders_7d IS 'Orders in the 7 days ending on day';
+COMMENT ON COLUMN reporting.sales_trend.revenue_7d IS 'Revenue in the 7 days ending on day';
+COMMENT ON COLUMN reporting.sales_trend.orders_30d IS 'Orders in the 30 days ending on day';
+COMMENT ON COLUMN reporting.sales_trend.revenue_30d IS 'Revenue in the 30 days ending on day';
+
+CREATE TABLE IF NOT EXISTS reporting.sales_totals (
+    store_id VARCHAR NOT NULL,
+    currency VARCHAR NOT NULL,
+    orders_7d BIGINT NOT NULL,
+    units_7d BIGINT NOT NULL,
+    revenue_7d DECIMAL(18, 2) NOT NULL,
+    orders_30d BIGINT NOT NULL,
+    units_30d BIGINT NOT NULL,
+    revenue_30d DECIMAL(18, 2) NOT NULL,
+    orders_lifetime BIGINT NOT NULL,
+    revenue_lifetime DECIMAL(18, 2) NOT NULL,
+    as_of TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE reporting.sales_totals IS 'Amazon Sales Channel store dashboard figures: sales of the last 7 and 30 days and lifetime, per store and currency, canceled orders excluded. Grain: store_id, currency.';
+COMMENT ON COLUMN reporting.sales_totals.store_id IS 'Amazon store id';
+COMMENT ON COLUMN reporting.sales_totals.currency IS 'Currency of the order totals';
+COMMENT ON COLUMN reporting.sales_totals.orders_7d IS 'Orders in the 7 UTC days ending on the last tick''s day';
+COMMENT ON COLUMN reporting.sales_totals.units_7d IS 'Units in those orders';
+COMMENT ON COLUMN reporting.sales_totals.revenue_7d IS 'Revenue of those orders';
+COMMENT ON COLUMN reporting.sales_totals.orders_30d IS 'Orders in the 30 UTC days ending on the last tick''s day';
+COMMENT ON COLUMN reporting.sales_totals.units_30d IS 'Units in those orders';
+COMMENT ON COLUMN reporting.sales_totals.revenue_30d IS 'Revenue of those orders';
+COMMENT ON COLUMN reporting.sales_totals.orders_lifetime IS 'Every order fetched so far';
+COMMENT ON COLUMN reporting.sales_totals.revenue_lifetime IS 'Revenue of every order fetched so far';
+COMMENT ON COLUMN reporting.sales_totals.as_of IS 'The tick the figures were computed at';
+
+CREATE TABLE IF NOT EXISTS reporting.sync_issue_trend (
+    store_id VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    day DATE NOT NULL,
+    opened BIGINT NOT NULL,
+    resolved BIGINT NOT NULL,
+    open_at_end_of_day BIGINT NOT NULL,
+    median_age_minutes DOUBLE
+);
+COMMENT ON TABLE reporting.sync_issue_trend IS 'Sync issues per store, kind and UTC day, every day from the first issue to the last tick (zero days included). Grain: store_id, kind, day.';
+COMMENT ON COLUMN reporting.sync_issue_trend.store_id IS 'Amazon store id, or magento';
+COMMENT ON COLUMN reporting.sync_issue_trend.kind IS 'Sync issue kind (as core.sync_issues.kind)';
+COMMENT ON COLUMN reporting.sync_issue_trend.day IS 'UTC calendar day';
+COMMENT ON COLUMN reporting.sync_issue_trend.opened IS 'Issues first seen that day';
+COMMENT ON COLUMN reporting.sync_issue_trend.resolved IS 'Issues resolved that day';
+COMMENT ON COLUMN reporting.sync_issue_trend.open_at_end_of_day IS 'Issues open at the end of the day (for the last tick''s day: open at the last tick)';
+COMMENT ON COLUMN reporting.sync_issue_trend.median_age_minutes IS 'Median age in minutes of the issues open at the end of the day; NULL when none is open';
+
+CREATE TABLE IF NOT EXISTS reporting.store_health (
+    store_id VARCHAR NOT NULL PRIMARY KEY,
+    store_name VARCHAR,
+    marketplace_id VARCHAR,
+    last_successful_snapshot_at TIMESTAMPTZ,
+    snapshot_age_minutes DOUBLE,
+    active BIGINT NOT NULL,
+    ready_to_list BIGINT NOT NULL,
+    inactive BIGINT NOT NULL,
+    ineligible BIGINT NOT NULL,
+    incomplete BIGINT NOT NULL,
+    ended BIGINT NOT NULL,
+    new_third_party BIGINT NOT NULL,
+    open_errors BIGINT NOT NULL,
+    open_warnings BIGINT NOT NULL,
+    fetches_24h BIGINT NOT NULL,
+    failed_fetches_24h BIGINT NOT NULL,
+    api_error_rate_24h DOUBLE,
+    api_errors_24h BIGINT NOT NULL,
+    as_of TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE reporting.store_health IS 'One row per configured store: the table an on-call engineer reads first. Grain: store_id.';
+COMMENT ON COLUMN reporting.store_health.store_id IS 'Amazon store id from asc.yaml';
+COMMENT ON COLUMN reporting.store_health.store_name IS 'Store name from asc.yaml (the id when none is set)';
+COMMENT ON COLUMN reporting.store_health.marketplace_id IS 'Amazon marketplace id';
+COMMENT ON COLUMN reporting.store_health.last_successful_snapshot_at IS 'When the last listings report that loaded was fetched; NULL when none ever did';
+COMMENT ON COLUMN reporting.store_health.snapshot_age_minutes IS 'Minutes between that snapshot and as_of';
+COMMENT ON COLUMN reporting.store_health.active IS 'Listings in the Active tab now';
+COMMENT ON COLUMN reporting.store_health.ready_to_list IS 'Products in the Ready to List tab now';
+COMMENT ON COLUMN reporting.store_health.inactive IS 'Listings in the Inactive tab now';
+COMMENT ON COLUMN reporting.store_health.ineligible IS 'Listings in the Ineligible tab now';
+COMMENT ON COLUMN reporting.store_health.incomplete IS 'Listings and products in the Incomplete tab now';
+COMMENT ON COLUMN reporting.store_health.ended IS 'Listings in the Ended tab now';
+COMMENT ON COLUMN reporting.store_health.new_third_party IS 'Listings in the New Third Party tab now';
+COMMENT ON COLUMN reporting.store_health.open_errors IS 'Open sync issues of severity error (the store''s own; Magento-wide ones are under store magento in sync_issue_trend)';
+COMMENT ON COLUMN reporting.store_health.open_warnings IS 'Open sync issues of severity warning';
+COMMENT ON COLUMN reporting.store_health.fetches_24h IS 'Dataset fetches (listings, issues, orders) in the 24 hours before as_of';
+COMMENT ON COLUMN reporting.store_health.failed_fetches_24h IS 'Of those, the ones that failed';
+COMMENT ON COLUMN reporting.store_health.api_error_rate_24h IS 'failed_fetches_24h / fetches_24h; NULL when there was no fetch';
+COMMENT ON COLUMN reporting.store_health.api_errors_24h IS 'Rows in raw.api_errors for the store in the 24 hours before as_of (each failed call, retries included)';
+COMMENT ON COLUMN reporting.store_health.as_of IS 'The last tick, by the sources'' clock';
+
+-- Views: the stable surface for analysts. Each reads the tables above.
+
+CREATE OR REPLACE VIEW reporting.pipeline_clock AS
+SELECT max(finished_at) AS last_tick_at, CAST(timezone('UTC', max(finished_at)) AS DATE) AS today
+FROM raw.store_fetches;
+COMMENT ON VIEW reporting.pipeline_clock IS 'The last tick''s time and UTC day by the sources'' clock: what "today" and "yesterday" mean in the example questions. One row.';
+COMMENT ON COLUMN reporting.pipeline_clock.last_tick_at IS 'When the last tick fetched its data';
+COMMENT ON COLUMN reporting.pipeline_clock.today IS 'UTC day of the last tick';
+
+CREATE OR REPLACE VIEW reporting.listing_changes AS
+SELECT
+    h.store_id,
+    h.listing_key,
+    h.seller_sku,
+    h.magento_sku,
+    h.asin,
+    h.valid_from AS changed_at,
+    CAST(timezone('UTC', h.valid_from) AS DATE) AS day,
+    h.changed,
+    lag(h.status) OVER w AS previous_status,
+    h.status,
+    lag(h.reason_code) OVER w AS previous_reason_code,
+    h.reason_code,
+    h.reason_detail,
+    lag(h.price) OVER w AS previous_price,
+    h.price,
+    lag(h.quantity) OVER w AS previous_quantity,
+    h.quantity
+FROM core.listing_history AS h
+WINDOW w AS (PARTITION BY h.store_id, h.listing_key ORDER BY h.valid_from);
+COMMENT ON VIEW reporting.listing_changes IS 'Every change of a listing with its before and after values. Grain: store_id, listing_key, changed_at.';
+COMMENT ON COLUMN reporting.listing_changes.store_id IS 'Amazon store id';
+COMMENT ON COLUMN reporting.listing_changes.listing_key IS 'listing:<seller_sku> or product:<magento_sku>';
+COMMENT ON COLUMN reporting.listing_changes.seller_sku IS 'Amazon seller SKU; NULL for unlisted products';
+COMMENT ON COLUMN reporting.listing_changes.magento_sku IS 'Matched Magento product';
+COMMENT ON COLUMN reporting.listing_changes.asin IS 'ASIN';
+COMMENT ON COLUMN reporting.listing_changes.changed_at IS 'Tick that saw the change (UTC)';
+COMMENT ON COLUMN reporting.listing_changes.day IS 'UTC day of changed_at';
+COMMENT ON COLUMN reporting.listing_changes.changed IS '[new] for a listing seen for the first time, else some of status, reason, price, quantity';
+COMMENT ON COLUMN reporting.listing_changes.previous_status IS 'Status before the change; NULL for a new listing';
+COMMENT ON COLUMN reporting.listing_changes.status IS 'Status after the change';
+COMMENT ON COLUMN reporting.listing_changes.previous_reason_code IS 'Reason before the change';
+COMMENT ON COLUMN reporting.listing_changes.reason_code IS 'Reason after the change (for inactive: Amazon''s issue code, or not_provided)';
+COMMENT ON COLUMN reporting.listing_changes.reason_detail IS 'Human detail of the new reason';
+COMMENT ON COLUMN reporting.listing_changes.previous_price IS 'Price before the change';
+COMMENT ON COLUMN reporting.listing_changes.price IS 'Price after the change';
+COMMENT ON COLUMN reporting.listing_changes.previous_quantity IS 'Quantity before the change';
+COMMENT ON COLUMN reporting.listing_changes.quantity IS 'Quantity after the change';
+
+CREATE OR REPLACE VIEW reporting.current_listings AS
+SELECT
+    h.store_id,
+    h.listing_key,
+    h.seller_sku,
+    h.magento_sku,
+    h.asin,
+    h.status,
+    h.reason_code,
+    h.reason_detail,
+    h.price,
+    h.quantity,
+    h.status_since,
+    (epoch(c.last_tick_at) - epoch(h.status_since)) / 86400.0 AS days_in_status
+FROM core.listing_history AS h
+CROSS JOIN reporting.pipeline_clock AS c
+WHERE h.valid_to IS NULL;
+COMMENT ON VIEW reporting.current_listings IS 'Every listing and unlisted product as of the last tick, with how long it has been in its tab. Grain: store_id, listing_key.';
+COMMENT ON COLUMN reporting.current_listings.store_id IS 'Amazon store id';
+COMMENT ON COLUMN reporting.current_listings.listing_key IS 'listing:<seller_sku> or product:<magento_sku>';
+COMMENT ON COLUMN reporting.current_listings.seller_sku IS 'Amazon seller SKU; NULL for unlisted products';
+COMMENT ON COLUMN reporting.current_listings.magento_sku IS 'Matched Magento product';
+COMMENT ON COLUMN reporting.current_listings.asin IS 'ASIN';
+COMMENT ON COLUMN reporting.current_listings.status IS 'Amazon Sales Channel tab';
+COMMENT ON COLUMN reporting.current_listings.reason_code IS 'Why it is in that tab';
+COMMENT ON COLUMN reporting.current_listings.reason_detail IS 'Human detail of the reason';
+COMMENT ON COLUMN reporting.current_listings.price IS 'Current price (Amazon''s, or the Magento price for unlisted products)';
+COMMENT ON COLUMN reporting.current_listings.quantity IS 'Current quantity';
+COMMENT ON COLUMN reporting.current_listings.status_since IS 'When it entered its tab';
+COMMENT ON COLUMN reporting.current_listings.days_in_status IS 'Days from status_since to the last tick';
+
+CREATE OR REPLACE VIEW reporting.sync_issue_durations AS
+SELECT
+    i.store_id,
+    i.kind,
+    i.severity,
+    i.subject,
+    i.first_seen_at,
+    i.resolved_at,
+    i.resolved_at IS NULL AS still_open,
+    (epoch(coalesce(i.resolved_at, c.last_tick_at)) - epoch(i.first_seen_at)) / 60.0
+        AS open_minutes
+FROM core.sync_issues AS i
+CROSS JOIN reporting.pipeline_clock AS c;
+COMMENT ON VIEW reporting.sync_issue_durations IS 'How long every sync issue stayed open (or has been open so far). Grain: one row per issue.';
+COMMENT ON COLUMN reporting.sync_issue_durations.store_id IS 'Amazon store id, or magento';
+COMMENT ON COLUMN reporting.sync_issue_durations.kind IS 'Sync issue kind';
+COMMENT ON COLUMN reporting.sync_issue_durations.severity IS 'warning or error (as of the last tick that saw it)';
+COMMENT ON COLUMN reporting.sync_issue_durations.subject IS 'What the issue is about (seller SKU, operation, dataset)';
+COMMENT ON COLUMN reporting.sync_issue_durations.first_seen_at IS 'Tick that opened it';
+COMMENT ON COLUMN reporting.sync_issue_durations.resolved_at IS 'Tick that no longer saw it; NULL while open';
+COMMENT ON COLUMN reporting.sync_issue_durations.still_open IS 'True while the issue is open';
+COMMENT ON COLUMN reporting.sync_issue_durations.open_minutes IS 'Minutes from first_seen_at to resolved_at, or to the last tick while open';
