@@ -26,6 +26,7 @@ from asc_pipelines.defs.amazon_listings import amazon_listings_snapshot
 from asc_pipelines.defs.amazon_orders import amazon_orders
 from asc_pipelines.defs.asin_lookups import asin_lookups
 from asc_pipelines.defs.checks import ASSET_CHECKS
+from asc_pipelines.defs.history import listing_history
 from asc_pipelines.defs.jobs import asc_sync_job, asc_sync_schedule
 from asc_pipelines.defs.magento import magento_catalog
 from asc_pipelines.defs.matching import product_matches
@@ -34,6 +35,7 @@ from asc_pipelines.defs.purge import purge_old_runs, purge_old_runs_schedule
 from asc_pipelines.defs.resources import AmazonCredentials, AscSettings, MagentoCredentials
 from asc_pipelines.defs.status import listings_by_status
 from asc_pipelines.defs.sync_issues import sync_issues
+from asc_pipelines.defs.trends import TREND_ASSETS
 from asc_pipelines.warehouse.schema import WAREHOUSE_FILE
 
 # DuckDB: bounded memory and spill folder; the machine may run the webserver and daemon beside it.
@@ -65,6 +67,8 @@ def build_definitions(
             asin_lookups,
             listings_by_status,
             sync_issues,
+            listing_history,
+            *TREND_ASSETS,
             analyst_copy,
         ],
         asset_checks=ASSET_CHECKS,

@@ -34,6 +34,11 @@ def test_definitions_load_and_the_sync_job_covers_every_asset(tmp_path: Path) ->
         "asin_lookups",
         "listings_by_status",
         "sync_issues",
+        "listing_history",
+        "listing_status_trend",
+        "sales_trend",
+        "sync_issue_trend",
+        "store_health",
         "analyst_copy",
     }
 

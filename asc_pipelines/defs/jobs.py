@@ -8,10 +8,11 @@ SYNC_JOB_NAME = "asc_sync_job"
 
 asc_sync_job = dg.define_asset_job(
     SYNC_JOB_NAME,
-    selection=dg.AssetSelection.groups("amazon", "magento", "core", "publish"),
+    selection=dg.AssetSelection.groups("amazon", "magento", "core", "reporting", "publish"),
     executor_def=dg.in_process_executor,
     description="One tick: every store's listings, issues and orders, the Magento catalog, "
-    "matching, ASIN look-ups and all seven listing-status partitions, then the analysts' copy. "
+    "matching, ASIN look-ups, all seven listing-status partitions, sync issues, history and "
+    "trend reports, then the analysts' copy. "
     "In-process: one DuckDB writer, no per-step process start-up.",
     tags={"asc/job": "sync"},
 )

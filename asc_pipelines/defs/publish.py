@@ -9,6 +9,7 @@ from asc_pipelines.defs.magento import magento_catalog
 from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
 from asc_pipelines.defs.status import listings_by_status
 from asc_pipelines.defs.sync_issues import sync_issues
+from asc_pipelines.defs.trends import TREND_ASSETS
 from asc_pipelines.warehouse.publish import publish_copy
 
 
@@ -23,6 +24,7 @@ from asc_pipelines.warehouse.publish import publish_copy
         magento_catalog,
         listings_by_status,
         sync_issues,
+        *TREND_ASSETS,
     ],
     owners=["team:asc"],
 )

@@ -1,0 +1,79 @@
+"""``listing_history``: every change of a listing's tab, reason, price or quantity, kept."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from asc_pipelines.defs.metadata import markdown_table, table_metadata
+from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
+from asc_pipelines.defs.status import listings_by_status
+from asc_pipelines.defs.tick import fetch_time
+from asc_pipelines.logic.history import record_listing_history
+from asc_pipelines.warehouse.schema import ensure_schema
+
+TABLE = "core.listing_history"
+
+
+@dg.asset(
+    group_name="core",
+    kinds={"duckdb"},
+    pool=WRITER_POOL,
+    owners=["team:asc"],
+    deps=[listings_by_status],
+)
+def listing_history(
+    context: dg.AssetExecutionContext, settings: AscSettings, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
+    """What each listing's tab, reason, price and quantity were, and from when to when.
+
+    ``core.listing_history``: one row per store and listing (or unlisted product) per change,
+    with ``valid_from`` / ``valid_to`` (the current row open-ended) and ``status_since``. A tick
+    that changes nothing adds nothing; re-running a tick replaces what it recorded.
+    """
+    store_ids = [store.id for store in settings.load().stores]
+    with duckdb.get_connection() as conn:
+        ensure_schema(conn)
+        observed_at = fetch_time(conn, context.run.run_id, or_last_recorded=True)
+        tick = None
+        if observed_at is None:
+            context.log.warning("nothing fetched yet: no tick time, history left as it is")
+        else:
+            conn.execute("BEGIN TRANSACTION")
+            try:
+                tick = record_listing_history(conn, observed_at=observed_at, store_ids=store_ids)
+                conn.execute("COMMIT")
+            except Exception:
+                conn.execute("ROLLBACK")
+                raise
+            for store, latest in tick.skipped.items():
+                context.log.warning(
+                    f"store {store}: history already has changes at {latest.isoformat()}, later "
+                    f"than this tick ({observed_at.isoformat()}); the store was not recorded"
+                )
+        metadata = table_metadata(conn, TABLE)
+        open_rows = dict(
+            conn.execute(
+                "SELECT store_id, count(*) FROM core.listing_history WHERE valid_to IS NULL "
+                "GROUP BY store_id ORDER BY store_id"
+            ).fetchall()
+        )
+    rows = [
+        [
+            store,
+            tick.new.get(store, 0) if tick else 0,
+            tick.changed.get(store, 0) if tick else 0,
+            tick.closed.get(store, 0) if tick else 0,
+            int(open_rows.get(store, 0)),
+        ]
+        for store in store_ids
+    ]
+    metadata.update(
+        {
+            "tick_time": observed_at.isoformat() if observed_at else "",
+            "rows_added_this_tick": tick.rows_added if tick else 0,
+            "current_rows_per_store": {k: int(v) for k, v in open_rows.items()},
+            "summary": markdown_table(
+                ["store", "new", "changed", "left every tab", "current rows"], rows
+            ),
+        }
+    )
+    return dg.MaterializeResult(metadata=metadata)

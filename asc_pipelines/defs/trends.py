@@ -1,0 +1,259 @@
+"""Trend assets of the ``reporting`` schema: listing statuses, sales, sync issues, store health."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from asc_pipelines import constants
+from asc_pipelines.config import AscConfig
+from asc_pipelines.defs.history import listing_history
+from asc_pipelines.defs.metadata import markdown_table, table_metadata
+from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
+from asc_pipelines.defs.tick import fetch_time
+from asc_pipelines.logic import trends
+from asc_pipelines.logic.status import STATUSES
+from asc_pipelines.warehouse.schema import ensure_schema
+
+GROUP = "reporting"
+# Every trend runs after the tick's core assets, so all of them see the same tick time (the
+# tick's last fetch) and the same data.
+AFTER_CORE = [listing_history, dg.AssetKey("sync_issues")]
+
+
+def store_infos(cfg: AscConfig) -> list[trends.StoreInfo]:
+    """The configured stores as the reports name them."""
+    return [
+        trends.StoreInfo(
+            store_id=store.id,
+            name=store.name or store.id,
+            marketplace_id=store.marketplace_id,
+            currency=constants.marketplace(store.marketplace).currency,
+        )
+        for store in cfg.stores
+    ]
+
+
+def _refresh(
+    context: dg.AssetExecutionContext,
+    duckdb_resource: DuckDBResource,
+    table: str,
+    refresh: Callable[[duckdb.DuckDBPyConnection, datetime], object],
+    summary: Callable[[duckdb.DuckDBPyConnection], dict[str, object]],
+) -> dg.MaterializeResult:
+    """Rebuild one reporting table as of the tick (one transaction) and describe it."""
+    with duckdb_resource.get_connection() as conn:
+        ensure_schema(conn)
+        as_of = fetch_time(conn, context.run.run_id, or_last_recorded=True)
+        if as_of is None:
+            context.log.warning(f"nothing fetched yet: {table} left as it is")
+        else:
+            conn.execute("BEGIN TRANSACTION")
+            try:
+                refresh(conn, as_of)
+                conn.execute("COMMIT")
+            except Exception:
+                conn.execute("ROLLBACK")
+                raise
+        metadata = table_metadata(conn, table)
+        metadata["as_of"] = as_of.isoformat() if as_of else ""
+        metadata.update(summary(conn))
+    return dg.MaterializeResult(metadata=metadata)
+
+
+def _status_summary(conn: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    grains = dict(
+        conn.execute(
+            "SELECT grain, count(*) FROM reporting.listing_status_trend GROUP BY grain"
+        ).fetchall()
+    )
+    # Per store and status: the latest count and the last 24 hours' entries and exits.
+    rows = conn.execute(
+        """
+        WITH latest AS (
+            SELECT store_id, max(bucket_start) AS b FROM reporting.listing_status_trend
+            WHERE grain = 'hour' GROUP BY store_id
+        )
+        SELECT t.store_id, t.status,
+               arg_max(t.listings, t.bucket_start) AS listings,
+               sum(t.entries) AS entries, sum(t.exits) AS exits
+        FROM reporting.listing_status_trend AS t JOIN latest AS l USING (store_id)
+        WHERE t.grain = 'hour' AND t.bucket_start > l.b - INTERVAL '24 hours'
+        GROUP BY t.store_id, t.status
+        ORDER BY t.store_id, list_position($statuses::VARCHAR[], t.status)
+        """,
+        {"statuses": list(STATUSES)},
+    ).fetchall()
+    return {
+        "rows_per_grain": {k: int(v) for k, v in grains.items()},
+        "summary": markdown_table(
+            ["store", "status", "listings now", "entries 24 h", "exits 24 h"],
+            [list(r) for r in rows],
+        ),
+    }
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"duckdb"},
+    pool=WRITER_POOL,
+    owners=["team:asc"],
+    deps=AFTER_CORE,
+)
+def listing_status_trend(
+    context: dg.AssetExecutionContext, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
+    """Listing counts per store, tab and time bucket, with entries and exits.
+
+    ``reporting.listing_status_trend``: 5-minute buckets for the last 2 days, hourly for 90 days,
+    daily for all time; every status in every bucket (zeros included), so charts have no holes.
+    """
+    return _refresh(
+        context,
+        duckdb,
+        "reporting.listing_status_trend",
+        lambda conn, as_of: trends.refresh_listing_status_trend(conn, as_of=as_of),
+        _status_summary,
+    )
+
+
+def _sales_summary(conn: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    rows = conn.execute(
+        "SELECT store_id, currency, orders_7d, revenue_7d, orders_30d, revenue_30d, "
+        "orders_lifetime, revenue_lifetime FROM reporting.sales_totals ORDER BY store_id, currency"
+    ).fetchall()
+    return {
+        "sales_totals_rows": len(rows),
+        "summary": markdown_table(
+            [
+                "store",
+                "currency",
+                "orders 7 d",
+                "revenue 7 d",
+                "orders 30 d",
+                "revenue 30 d",
+                "orders",
+                "revenue",
+            ],
+            [list(r) for r in rows],
+        ),
+    }
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"duckdb"},
+    pool=WRITER_POOL,
+    owners=["team:asc"],
+    deps=[dg.AssetKey("amazon_orders"), *AFTER_CORE],
+)
+def sales_trend(
+    context: dg.AssetExecutionContext, settings: AscSettings, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
+    """Amazon sales per store, currency and day, and the store dashboard's 7 / 30-day totals.
+
+    ``reporting.sales_trend`` (orders, units, revenue and average order value per day, canceled
+    orders apart, with rolling 7- and 30-day sums) and ``reporting.sales_totals``.
+    """
+    stores = store_infos(settings.load())
+    return _refresh(
+        context,
+        duckdb,
+        "reporting.sales_trend",
+        lambda conn, as_of: trends.refresh_sales_trend(conn, as_of=as_of, stores=stores),
+        _sales_summary,
+    )
+
+
+def _issue_summary(conn: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    rows = conn.execute(
+        """
+        SELECT store_id, kind, opened, resolved, open_at_end_of_day,
+               round(median_age_minutes, 1)
+        FROM reporting.sync_issue_trend
+        WHERE day = (SELECT max(day) FROM reporting.sync_issue_trend)
+        ORDER BY store_id, kind
+        """
+    ).fetchall()
+    return {
+        "summary": markdown_table(
+            ["store", "kind", "opened today", "resolved today", "open now", "median age (min)"],
+            [list(r) for r in rows],
+        )
+    }
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"duckdb"},
+    pool=WRITER_POOL,
+    owners=["team:asc"],
+    deps=AFTER_CORE,
+)
+def sync_issue_trend(
+    context: dg.AssetExecutionContext, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
+    """Sync issues per store, kind and day: opened, resolved, open at the end of the day and
+    their median age (``reporting.sync_issue_trend``)."""
+    return _refresh(
+        context,
+        duckdb,
+        "reporting.sync_issue_trend",
+        lambda conn, as_of: trends.refresh_sync_issue_trend(conn, as_of=as_of),
+        _issue_summary,
+    )
+
+
+def _health_summary(conn: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    rows = conn.execute(
+        """
+        SELECT store_id, strftime(timezone('UTC', last_successful_snapshot_at), '%Y-%m-%d %H:%M'),
+               round(snapshot_age_minutes, 1), active, ready_to_list, inactive, incomplete,
+               open_errors, open_warnings, round(api_error_rate_24h, 3)
+        FROM reporting.store_health ORDER BY store_id
+        """
+    ).fetchall()
+    return {
+        "summary": markdown_table(
+            [
+                "store",
+                "last snapshot (UTC)",
+                "age (min)",
+                "active",
+                "ready",
+                "inactive",
+                "incomplete",
+                "open errors",
+                "open warnings",
+                "API error rate 24 h",
+            ],
+            [list(r) for r in rows],
+        )
+    }
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"duckdb"},
+    pool=WRITER_POOL,
+    owners=["team:asc"],
+    deps=[dg.AssetKey("amazon_listings_snapshot"), *AFTER_CORE],
+)
+def store_health(
+    context: dg.AssetExecutionContext, settings: AscSettings, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
+    """One row per store: last good snapshot, listings per tab, open issues by severity and the
+    24-hour API error rate (``reporting.store_health``), the table on-call reads first."""
+    stores = store_infos(settings.load())
+    return _refresh(
+        context,
+        duckdb,
+        "reporting.store_health",
+        lambda conn, as_of: trends.refresh_store_health(conn, as_of=as_of, stores=stores),
+        _health_summary,
+    )
+
+
+TREND_ASSETS = [listing_status_trend, sales_trend, sync_issue_trend, store_health]

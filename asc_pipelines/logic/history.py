@@ -1,0 +1,225 @@
+"""Listing history: what each listing's tab, reason, price and quantity were, and since when.
+
+``core.listing_history`` is a slowly changing dimension (type 2) over the tick-by-tick state in
+``core.listing_status``: each tick, listings whose status, reason, price or quantity differ from
+their open row get the open row closed (``valid_to`` = the tick) and a new open row; listings that
+left every tab get their row closed; new listings get a first row; listings that did not change
+get nothing. Everything is set-based SQL in one statement group per tick.
+
+The history is a lossless, change-only encoding of the sequence of per-tick states: the state of
+any past tick is ``valid_from <= t AND (valid_to IS NULL OR valid_to > t)``, and replaying a
+sequence of states tick by tick (``rebuild_listing_history``) gives back the same table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+
+# The current state of every listing and unlisted product, in the history's columns. Listings
+# carry Amazon's price and quantity; unlisted products the Magento price and the quantity they
+# would be listed with.
+CURRENT_STATE_SQL = """
+SELECT
+    s.store_id,
+    CASE WHEN s.seller_sku IS NOT NULL THEN 'listing:' || s.seller_sku
+         ELSE 'product:' || s.magento_sku END AS listing_key,
+    s.seller_sku,
+    s.magento_sku,
+    s.asin,
+    s.status,
+    s.reason_code,
+    s.reason_detail,
+    CASE WHEN s.seller_sku IS NOT NULL THEN l.price
+         ELSE CAST(p.price AS DECIMAL(18, 2)) END AS price,
+    CASE WHEN s.seller_sku IS NOT NULL THEN CAST(l.quantity AS BIGINT)
+         ELSE e.listed_qty END AS quantity
+FROM core.listing_status AS s
+LEFT JOIN raw.amazon_listings AS l
+    ON s.seller_sku IS NOT NULL AND l.store_id = s.store_id AND l.seller_sku = s.seller_sku
+LEFT JOIN raw.magento_products AS p
+    ON s.seller_sku IS NULL AND p.sku = s.magento_sku
+LEFT JOIN core.product_eligibility AS e
+    ON s.seller_sku IS NULL AND e.store_id = s.store_id AND e.magento_sku = s.magento_sku
+WHERE s.store_id IN (SELECT unnest($stores::VARCHAR[]))
+QUALIFY row_number() OVER (PARTITION BY s.store_id, listing_key ORDER BY s.status) = 1
+"""
+
+STATE_COLUMNS = (
+    "store_id, listing_key, seller_sku, magento_sku, asin, status, reason_code, reason_detail, "
+    "price, quantity"
+)
+
+
+@dataclass
+class HistoryTick:
+    """What one tick added to the history, per store."""
+
+    observed_at: datetime
+    new: dict[str, int] = field(default_factory=dict)
+    changed: dict[str, int] = field(default_factory=dict)
+    closed: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, datetime] = field(default_factory=dict)
+
+    @property
+    def rows_added(self) -> int:
+        return sum(self.new.values()) + sum(self.changed.values())
+
+
+def _per_store(conn: duckdb.DuckDBPyConnection, sql: str, params: dict) -> dict[str, int]:
+    return {store: int(n) for store, n in conn.execute(sql, params).fetchall()}
+
+
+def record_listing_history(
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    observed_at: datetime,
+    store_ids: list[str],
+    state_sql: str = CURRENT_STATE_SQL,
+    state_params: dict[str, object] | None = None,
+) -> HistoryTick:
+    """Merge the state as of ``observed_at`` into ``core.listing_history`` for ``store_ids``.
+
+    ``state_sql`` yields :data:`STATE_COLUMNS` (default: the current classification); it gets
+    the ``$stores`` parameter plus ``state_params``. Recording the same tick again replaces what
+    that tick recorded, so a re-run is idempotent. A store whose history already has changes
+    later than ``observed_at`` (a clock that went backwards) is skipped and reported in
+    ``skipped``.
+    The caller owns the transaction.
+    """
+    tick = HistoryTick(observed_at=observed_at)
+    latest = dict(
+        conn.execute(
+            "SELECT store_id, max(greatest(valid_from, coalesce(valid_to, valid_from))) "
+            "FROM core.listing_history WHERE store_id IN (SELECT unnest($stores::VARCHAR[])) "
+            "GROUP BY store_id",
+            {"stores": store_ids},
+        ).fetchall()
+    )
+    stores = []
+    for store in store_ids:
+        if latest.get(store) is not None and latest[store] > observed_at:
+            tick.skipped[store] = latest[store]
+        else:
+            stores.append(store)
+    if not stores:
+        return tick
+    params = {"stores": stores, "t": observed_at}
+
+    # Recording a tick again: undo what the earlier recording of this same tick did.
+    conn.execute(
+        "DELETE FROM core.listing_history WHERE valid_from = $t "
+        "AND store_id IN (SELECT unnest($stores::VARCHAR[]))",
+        params,
+    )
+    conn.execute(
+        "UPDATE core.listing_history SET valid_to = NULL WHERE valid_to = $t "
+        "AND store_id IN (SELECT unnest($stores::VARCHAR[]))",
+        params,
+    )
+
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE history_state AS SELECT {STATE_COLUMNS} FROM ({state_sql})",
+        {**(state_params or {}), "stores": stores},
+    )
+    conn.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE history_changes AS
+        SELECT
+            n.*,
+            o.listing_key IS NULL AS is_new,
+            CASE WHEN o.listing_key IS NULL THEN ['new']
+                 ELSE list_filter([
+                     CASE WHEN n.status IS DISTINCT FROM o.status THEN 'status' END,
+                     CASE WHEN n.reason_code IS DISTINCT FROM o.reason_code THEN 'reason' END,
+                     CASE WHEN n.price IS DISTINCT FROM o.price THEN 'price' END,
+                     CASE WHEN n.quantity IS DISTINCT FROM o.quantity THEN 'quantity' END
+                 ], lambda x: x IS NOT NULL) END AS changed,
+            CASE WHEN o.status = n.status THEN o.status_since ELSE $t END AS status_since
+        FROM temp.history_state AS n
+        LEFT JOIN core.listing_history AS o
+            ON o.valid_to IS NULL AND o.store_id = n.store_id AND o.listing_key = n.listing_key
+        WHERE o.listing_key IS NULL
+           OR n.status IS DISTINCT FROM o.status
+           OR n.reason_code IS DISTINCT FROM o.reason_code
+           OR n.price IS DISTINCT FROM o.price
+           OR n.quantity IS DISTINCT FROM o.quantity
+        """,
+        {"t": observed_at},
+    )
+    tick.new = _per_store(
+        conn,
+        "SELECT store_id, count(*) FROM temp.history_changes WHERE is_new GROUP BY store_id",
+        {},
+    )
+    tick.changed = _per_store(
+        conn,
+        "SELECT store_id, count(*) FROM temp.history_changes WHERE NOT is_new GROUP BY store_id",
+        {},
+    )
+    # Listings that left every tab: their open row closes, nothing new opens.
+    tick.closed = _per_store(
+        conn,
+        """
+        SELECT o.store_id, count(*) FROM core.listing_history AS o
+        WHERE o.valid_to IS NULL AND o.store_id IN (SELECT unnest($stores::VARCHAR[]))
+          AND NOT EXISTS (SELECT 1 FROM temp.history_state AS n
+                          WHERE n.store_id = o.store_id AND n.listing_key = o.listing_key)
+        GROUP BY o.store_id
+        """,
+        {"stores": stores},
+    )
+    conn.execute(
+        """
+        UPDATE core.listing_history AS o SET valid_to = $t
+        WHERE o.valid_to IS NULL AND o.store_id IN (SELECT unnest($stores::VARCHAR[]))
+          AND (
+              EXISTS (SELECT 1 FROM temp.history_changes AS c
+                      WHERE NOT c.is_new AND c.store_id = o.store_id
+                        AND c.listing_key = o.listing_key)
+              OR NOT EXISTS (SELECT 1 FROM temp.history_state AS n
+                             WHERE n.store_id = o.store_id AND n.listing_key = o.listing_key)
+          )
+        """,
+        params,
+    )
+    conn.execute(
+        f"""
+        INSERT INTO core.listing_history
+            ({STATE_COLUMNS}, changed, status_since, valid_from, valid_to)
+        SELECT {STATE_COLUMNS}, changed, status_since, $t, NULL FROM temp.history_changes
+        """,
+        {"t": observed_at},
+    )
+    conn.execute("DROP TABLE temp.history_state")
+    conn.execute("DROP TABLE temp.history_changes")
+    return tick
+
+
+def rebuild_listing_history(conn: duckdb.DuckDBPyConnection, snapshots: str) -> int:
+    """Replace ``core.listing_history`` with the history of a sequence of per-tick states.
+
+    ``snapshots`` names a table or view with ``observed_at`` plus :data:`STATE_COLUMNS`: the full
+    state of each store at each tick (a tick is seen through its rows, so a tick at which a store
+    had no listing at all cannot be expressed and closes nothing).
+    The states are replayed in time order through :func:`record_listing_history`, so a rebuild
+    and the tick-by-tick history agree row for row. Returns the rows of the rebuilt table.
+    """
+    ticks = conn.execute(
+        f"SELECT DISTINCT observed_at, store_id FROM {snapshots} ORDER BY observed_at, store_id"
+    ).fetchall()
+    conn.execute("DELETE FROM core.listing_history")
+    for observed_at, store_id in ticks:
+        record_listing_history(
+            conn,
+            observed_at=observed_at,
+            store_ids=[store_id],
+            state_sql=(
+                f"SELECT {STATE_COLUMNS} FROM {snapshots} WHERE observed_at = $observed_at "
+                "AND store_id IN (SELECT unnest($stores::VARCHAR[]))"
+            ),
+            state_params={"observed_at": observed_at},
+        )
+    return int(conn.execute("SELECT count(*) FROM core.listing_history").fetchone()[0])
