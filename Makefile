@@ -16,6 +16,7 @@ demo: $(STAMP)  ## generate the demo world, serve it, run one sync tick, print a
 	$(BIN)/asc demo
 
 test: $(STAMP)  ## the whole test suite
+	./scripts/ensure-chromium
 	$(BIN)/pytest
 
 dev: $(STAMP)  ## the Dagster UI + daemon on http://127.0.0.1:3000 with the sandbox as the source

@@ -8,13 +8,21 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from asc_pipelines.sandbox.server import SandboxServer
 
 DEMO_PRODUCTS = 2000
 DEMO_STORES = 3
 # The demo runs Amazon's published rates 20x faster in both the sandbox and the client, so the
 # first tick's order lines (getOrderItems: one call per order, 0.5/s) take seconds, not minutes.
 DEMO_RATE_SCALE = 20.0
+# Enough ticks for the report pages to draw curves: half a simulated day, an hour apart.
+DEMO_TICKS = 12
+DEMO_TICK_MINUTES = 60
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
@@ -83,7 +91,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sync(config_file: Path, data: Path, *, verbose: bool = False) -> int:
+def _sync(
+    config_file: Path,
+    data: Path,
+    *,
+    verbose: bool = False,
+    ticks: int = 1,
+    between_ticks: Callable[[], None] | None = None,
+) -> int:
+    """Run ``ticks`` sync ticks in this process (``between_ticks`` moves the world on), then
+    print the summary of the last one."""
     from asc_pipelines.config import ConfigError, load_config
     from asc_pipelines.definitions import build_definitions
     from asc_pipelines.runner import run_sync, summary_text
@@ -95,11 +112,19 @@ def _sync(config_file: Path, data: Path, *, verbose: bool = False) -> int:
         return 2
     config.apply_env_defaults()
     defs = build_definitions(config_file=config_file, data_directory=data)
-    started = time.monotonic()
-    result = run_sync(defs, data, log_level="DEBUG" if verbose else "WARNING")
+    failed = 0
+    for number in range(1, ticks + 1):
+        if number > 1 and between_ticks is not None:
+            between_ticks()
+        started = time.monotonic()
+        result = run_sync(defs, data, log_level="DEBUG" if verbose else "WARNING")
+        failed += not result.every_store_ok
+        if ticks > 1:
+            state = "ok" if result.every_store_ok else "PROBLEMS: " + "; ".join(result.messages)
+            print(f"tick {number}/{ticks}: {time.monotonic() - started:.1f}s {state}", flush=True)
     print(summary_text(data, result))
-    print(f"tick took {time.monotonic() - started:.1f}s")
-    return 0 if result.every_store_ok else 1
+    print(f"last tick took {time.monotonic() - started:.1f}s")
+    return 0 if failed == 0 else 1
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -116,6 +141,27 @@ def _demo_world(data: Path, args: argparse.Namespace) -> Path:
     return world
 
 
+def _continue_clock(server: SandboxServer, data: Path) -> None:
+    """A demo run again on the same data continues after its last tick (the sandbox clock starts
+    at the world's creation time, and history only moves forward)."""
+    import duckdb
+
+    from asc_pipelines.warehouse.schema import PUBLISHED_FILE
+
+    published = data / PUBLISHED_FILE
+    if not published.exists():
+        return
+    with duckdb.connect(str(published), read_only=True) as conn:
+        try:
+            row = conn.execute("SELECT max(finished_at) FROM raw.store_fetches").fetchone()
+        except duckdb.Error:
+            return
+    if row and row[0] is not None:
+        behind = (row[0] - server.app.clock.now()).total_seconds()
+        if behind > 0:
+            server.app.clock.advance(behind + DEMO_TICK_MINUTES * 60)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from asc_pipelines.sandbox.server import SandboxServer
     from asc_pipelines.sandbox_setup import write_sandbox_config
@@ -125,10 +171,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     started = time.monotonic()
     with SandboxServer(world, rate_scale=DEMO_RATE_SCALE, report_delay_seconds=2.0) as server:
         print(f"sandbox serving {world} at {server.base_url}", flush=True)
+        _continue_clock(server, data)
         config = write_sandbox_config(
             data / "sandbox.yaml", world, server.base_url, rate_scale=DEMO_RATE_SCALE
         )
-        code = _sync(config, data, verbose=args.verbose)
+        if args.ticks > 1:
+            print(
+                f"running {args.ticks} ticks, {args.tick_minutes} simulated minutes apart "
+                "(the sandbox's Amazon and Magento change in between) ...",
+                flush=True,
+            )
+        code = _sync(
+            config,
+            data,
+            verbose=args.verbose,
+            ticks=args.ticks,
+            between_ticks=lambda: server.advance(args.tick_minutes),
+        )
     print(f"demo finished in {time.monotonic() - started:.1f}s; the sandbox is stopped.")
     return code
 
@@ -209,8 +268,19 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--data-dir", help="default: $ASC_DATA_DIR or ./asc_data")
         p.add_argument("--verbose", action="store_true", help="show Dagster's step log")
 
-    demo = commands.add_parser("demo", help="generate a world, serve it, run one tick, summarize")
+    demo = commands.add_parser(
+        "demo", help="generate a world, serve it, run ticks of simulated time, summarize"
+    )
     world_options(demo)
+    demo.add_argument(
+        "--ticks", type=int, default=DEMO_TICKS, help=f"sync ticks to run (default {DEMO_TICKS})"
+    )
+    demo.add_argument(
+        "--tick-minutes",
+        type=float,
+        default=DEMO_TICK_MINUTES,
+        help=f"simulated minutes between ticks (default {DEMO_TICK_MINUTES})",
+    )
     demo.set_defaults(func=cmd_demo)
 
     dev = commands.add_parser("dev", help="the sandbox plus the Dagster UI and daemon")

@@ -32,6 +32,7 @@ from asc_pipelines.defs.magento import magento_catalog
 from asc_pipelines.defs.matching import product_matches
 from asc_pipelines.defs.publish import analyst_copy
 from asc_pipelines.defs.purge import purge_old_runs, purge_old_runs_schedule
+from asc_pipelines.defs.report_pages import report_pages
 from asc_pipelines.defs.resources import AmazonCredentials, AscSettings, MagentoCredentials
 from asc_pipelines.defs.status import listings_by_status
 from asc_pipelines.defs.sync_issues import sync_issues
@@ -69,6 +70,7 @@ def build_definitions(
             sync_issues,
             listing_history,
             *TREND_ASSETS,
+            report_pages,
             analyst_copy,
         ],
         asset_checks=ASSET_CHECKS,

@@ -214,6 +214,11 @@ def summary_text(data_dir: Path, sync: SyncResult) -> str:
         "",
         f"Pipeline's private DuckDB file: {(data_dir / WAREHOUSE_FILE).resolve()}",
         f"Analysts' copy (open read-only): {published.resolve()}",
+    ]
+    index = data_dir / "reports" / "index.html"
+    if index.exists():
+        lines.append(f"Report pages (open in a browser): {index.resolve()}")
+    lines += [
         f'  .venv/bin/python -c "import duckdb; '
         f"duckdb.connect('{published.resolve()}', read_only=True).sql('SHOW ALL TABLES').show()\"",
         "Dagster UI: make dev   (then open http://127.0.0.1:3000)",

@@ -118,8 +118,7 @@ def _status_trend_grain_sql(grain: str, width: str, keep_days: int | None) -> st
 def refresh_listing_status_trend(conn: duckdb.DuckDBPyConnection, *, as_of: datetime) -> int:
     """``reporting.listing_status_trend`` from ``core.listing_history``."""
     ctes = ",".join(
-        _status_trend_grain_sql(grain, width, keep)
-        for grain, (width, keep) in TREND_GRAINS.items()
+        _status_trend_grain_sql(grain, width, keep) for grain, (width, keep) in TREND_GRAINS.items()
     )
     union = " UNION ALL ".join(f"SELECT * FROM trend_{grain}" for grain in TREND_GRAINS)
     sql = f"""
@@ -149,7 +148,7 @@ SELECT
     o.store_id,
     coalesce(o.currency, l.currency, s.currency, '') AS currency,
     CAST(timezone('UTC', o.purchase_date) AS DATE) AS day,
-    o.order_status = 'Canceled' AS canceled,
+    coalesce(o.order_status = 'Canceled', false) AS canceled,
     coalesce(l.units, o.number_of_items_shipped + o.number_of_items_unshipped, 0) AS units,
     coalesce(o.order_total, l.amount, 0) AS amount
 FROM raw.amazon_orders AS o
@@ -201,7 +200,10 @@ def refresh_sales_trend(
            AND p.day = CAST(s.day_ts AS DATE)
     )
     SELECT *,
-           CAST(revenue / nullif(orders, 0) AS DECIMAL(18, 2)) AS average_order_value,
+           -- In whole cents, rounded half up: dividing a DECIMAL would go through a DOUBLE.
+           CASE WHEN orders > 0 THEN CAST(
+               (CAST(revenue * 100 AS BIGINT) * 2 + orders) // (2 * orders) AS DECIMAL(18, 0)
+           ) * 0.01 END AS average_order_value,
            sum(orders) OVER last_7 AS orders_7d,
            CAST(sum(revenue) OVER last_7 AS DECIMAL(18, 2)) AS revenue_7d,
            sum(orders) OVER last_30 AS orders_30d,
@@ -238,9 +240,12 @@ def refresh_sync_issue_trend(conn: duckdb.DuckDBPyConnection, *, as_of: datetime
     """``reporting.sync_issue_trend`` from ``core.sync_issues``."""
     sql = """
     WITH issues AS (
-        SELECT store_id, kind, first_seen_at, resolved_at,
+        -- As the tick saw them: a resolution after the tick has not happened yet.
+        SELECT store_id, kind, first_seen_at,
+               CASE WHEN resolved_at <= $as_of THEN resolved_at END AS resolved_at,
                CAST(timezone('UTC', first_seen_at) AS DATE) AS opened_day,
-               CAST(timezone('UTC', resolved_at) AS DATE) AS resolved_day
+               CAST(timezone('UTC', CASE WHEN resolved_at <= $as_of THEN resolved_at END)
+                    AS DATE) AS resolved_day
         FROM core.sync_issues WHERE first_seen_at <= $as_of
     ),
     firsts AS (SELECT store_id, kind, min(opened_day) AS first_day FROM issues GROUP BY ALL),
@@ -312,7 +317,9 @@ def refresh_store_health(
         SELECT store_id,
                count(*) FILTER (WHERE severity = 'error') AS open_errors,
                count(*) FILTER (WHERE severity = 'warning') AS open_warnings
-        FROM core.sync_issues WHERE resolved_at IS NULL GROUP BY store_id
+        FROM core.sync_issues
+        WHERE first_seen_at <= $as_of AND (resolved_at IS NULL OR resolved_at > $as_of)
+        GROUP BY store_id
     ),
     fetches AS (
         SELECT store_id, count(*) AS fetches_24h,

@@ -163,7 +163,7 @@ COMMENT ON COLUMN reporting.store_health.ended IS 'Listings in the Ended tab now
 COMMENT ON COLUMN reporting.store_health.new_third_party IS 'Listings in the New Third Party tab now';
 COMMENT ON COLUMN reporting.store_health.open_errors IS 'Open sync issues of severity error (the store''s own; Magento-wide ones are under store magento in sync_issue_trend)';
 COMMENT ON COLUMN reporting.store_health.open_warnings IS 'Open sync issues of severity warning';
-COMMENT ON COLUMN reporting.store_health.fetches_24h IS 'Dataset fetches (listings, issues, orders) in the 24 hours before as_of';
+COMMENT ON COLUMN reporting.store_health.fetches_24h IS 'Dataset fetches (listings report, listing issues, orders, ASIN look-ups) in the 24 hours before as_of';
 COMMENT ON COLUMN reporting.store_health.failed_fetches_24h IS 'Of those, the ones that failed';
 COMMENT ON COLUMN reporting.store_health.api_error_rate_24h IS 'failed_fetches_24h / fetches_24h; NULL when there was no fetch';
 COMMENT ON COLUMN reporting.store_health.api_errors_24h IS 'Rows in raw.api_errors for the store in the 24 hours before as_of (each failed call, retries included)';

@@ -1,0 +1,54 @@
+"""``report_pages``: the self-contained HTML dashboard, written after every tick."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
+from asc_pipelines.defs.trends import TREND_ASSETS
+from asc_pipelines.reports.pages import StoreHeader, write_report_pages
+from asc_pipelines.warehouse.schema import ensure_schema
+
+REPORTS_DIR = "reports"
+
+
+@dg.asset(
+    group_name="reporting",
+    kinds={"html"},
+    # Reads the warehouse while the tick's writers are done; sharing the pool keeps it so.
+    pool=WRITER_POOL,
+    owners=["team:asc"],
+    deps=TREND_ASSETS,
+)
+def report_pages(
+    context: dg.AssetExecutionContext, settings: AscSettings, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
+    """``ASC_DATA_DIR/reports/index.html`` and one ``<store_id>.html`` per store.
+
+    Each store page reads like Amazon Sales Channel's store dashboard: header, 7 / 30-day and
+    lifetime sales, charts of listings by tab, daily sales and open sync issues (PNG, embedded and
+    under ``reports/charts/``), current counts and the top open issues. One file each, nothing
+    loaded from the network.
+    """
+    cfg = settings.load()
+    stores = [
+        StoreHeader(
+            store_id=store.id,
+            name=store.name or store.id,
+            marketplace_id=store.marketplace_id,
+            website=store.website,
+        )
+        for store in cfg.stores
+    ]
+    out_dir = settings.data_path / REPORTS_DIR
+    with duckdb.get_connection() as conn:
+        ensure_schema(conn)
+        pages = write_report_pages(conn, out_dir, stores)
+    context.log.info(f"report pages written: {pages.index}")
+    return dg.MaterializeResult(
+        metadata={
+            "index": dg.MetadataValue.path(str(pages.index.resolve())),
+            "store_pages": {k: str(v.resolve()) for k, v in sorted(pages.store_pages.items())},
+            "charts": len(pages.charts),
+            "render_seconds": round(pages.seconds, 3),
+        }
+    )

@@ -1,0 +1,375 @@
+"""The report pages: what they show, that they stand alone, and that a real browser renders them.
+
+Three stores: ``us`` with a day of 5-minute data, 45 days of sales and issues, and 13 open sync
+issues; ``uk`` with a single point in every table and a stale snapshot; ``de`` with nothing at all.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser
+
+from asc_pipelines.reports.charts import pick_grain, store_charts
+from asc_pipelines.reports.pages import ReportPages, StoreHeader, health_status, write_report_pages
+from asc_pipelines.warehouse.schema import ensure_schema
+from asc_pipelines_tests.browser import chromium, render
+
+AS_OF = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+NASTY = '<b>&"'  # HTML-special characters in a sync issue's subject and detail
+STORES = [
+    StoreHeader("us", "US Main Store", "ATVPDKIKX0DER", "base"),
+    StoreHeader("uk", "UK Shop & Co", "A1F83G8C2ARO7P", "uk_site"),
+    StoreHeader("de", "German Store", "A1PA6795UKMFR9", "de_site"),
+]
+
+_STATUS_BASE = (
+    "VALUES ('active', 1200), ('ready_to_list', 300), ('inactive', 80), ('ineligible', 25), "
+    "('incomplete', 40), ('ended', 15), ('new_third_party', 10)"
+)
+
+
+def _insert_listing_trend(conn: duckdb.DuckDBPyConnection) -> None:
+    # us: a day of 5-minute buckets (and its hours and days), counts drifting with the hour.
+    for grain, first, step in (
+        ("5min", AS_OF - timedelta(days=1), "5 MINUTE"),
+        ("hour", AS_OF - timedelta(days=1), "1 HOUR"),
+        ("day", AS_OF - timedelta(days=1, hours=12), "1 DAY"),
+    ):
+        conn.execute(
+            "INSERT INTO reporting.listing_status_trend "
+            "SELECT 'us', s.status, ?, t.ts, "
+            "CAST(s.base + s.base / 10 * sin(epoch(t.ts) / 7200) AS BIGINT), 2, 1 "
+            f"FROM generate_series(CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ), INTERVAL {step})"
+            f" AS t(ts) CROSS JOIN ({_STATUS_BASE}) AS s(status, base)",
+            [grain, first, AS_OF - timedelta(minutes=5)],
+        )
+    # uk: one bucket per grain, the first tick.
+    for grain, bucket in (
+        ("5min", AS_OF),
+        ("hour", AS_OF.replace(minute=0)),
+        ("day", AS_OF.replace(hour=0)),
+    ):
+        conn.execute(
+            "INSERT INTO reporting.listing_status_trend "
+            f"SELECT 'uk', s.status, ?, ?, s.base // 10, s.base // 10, 0 FROM ({_STATUS_BASE})"
+            " AS s(status, base)",
+            [grain, bucket],
+        )
+
+
+def _insert_sales(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute(
+        "INSERT INTO reporting.sales_trend "
+        "SELECT 'us', 'USD', CAST(d AS DATE), 10 + dayofmonth(d) % 7, 0, 14 + dayofmonth(d) % 7, "
+        "CAST(400 + 35 * (dayofmonth(d) % 7) AS DECIMAL(18, 2)), 40, 70, 2800, 300, 12000 "
+        "FROM generate_series(DATE '2026-03-21', DATE '2026-05-04', INTERVAL 1 DAY) AS t(d)"
+    )
+    conn.execute(
+        "INSERT INTO reporting.sales_trend VALUES "
+        "('uk', 'GBP', DATE '2026-05-04', 1, 0, 2, 19.99, 19.99, 1, 19.99, 1, 19.99)"
+    )
+    conn.execute(
+        "INSERT INTO reporting.sales_totals VALUES "
+        "('us', 'USD', 84, 118, 3312.50, 371, 520, 14789.25, 1402, 56210.75, ?), "
+        "('uk', 'GBP', 1, 2, 19.99, 1, 2, 19.99, 1, 19.99, ?)",
+        [AS_OF, AS_OF],
+    )
+
+
+def _insert_issue_trend(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute(
+        "INSERT INTO reporting.sync_issue_trend "
+        "SELECT 'us', k.kind, CAST(d AS DATE), 1, 1, k.base + dayofmonth(d) % 4, 90.0 "
+        "FROM generate_series(DATE '2026-03-21', DATE '2026-05-04', INTERVAL 1 DAY) AS t(d) "
+        "CROSS JOIN (VALUES ('price_mismatch', 6), ('amazon_listing_error', 2), "
+        "('unmatched_listing', 3)) AS k(kind, base)"
+    )
+    conn.execute(
+        "INSERT INTO reporting.sync_issue_trend VALUES "
+        "('uk', 'stale_store', DATE '2026-05-04', 1, 0, 1, 45.0)"
+    )
+
+
+def _insert_health(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute(
+        "INSERT INTO reporting.store_health VALUES "
+        "('us', 'US Main Store', 'ATVPDKIKX0DER', ?, 5.0, "
+        "1187, 304, 81, 25, 40, 15, 10, 2, 11, 36, 0, 0.0, 0, ?), "
+        "('uk', 'UK Shop & Co', 'A1F83G8C2ARO7P', ?, 45.0, "
+        "120, 30, 8, 2, 4, 1, 1, 1, 0, 12, 3, 0.25, 7, ?)",
+        [AS_OF - timedelta(minutes=5), AS_OF, AS_OF - timedelta(minutes=45), AS_OF],
+    )
+
+
+def _issue(
+    subject: str,
+    severity: str,
+    minutes_ago: int,
+    kind: str = "price_mismatch",
+    detail: str = "Amazon price 19.99, Magento price 21.00",
+    store_id: str = "us",
+    resolved_at: datetime | None = None,
+) -> tuple:
+    """A core.sync_issues row (the subject doubles as issue id and SKU)."""
+    seen = AS_OF - timedelta(minutes=minutes_ago)
+    return (
+        subject,
+        store_id,
+        kind,
+        severity,
+        subject,
+        subject,
+        detail,
+        seen,
+        AS_OF,
+        None,
+        resolved_at,
+    )
+
+
+def _insert_sync_issues(conn: duckdb.DuckDBPyConnection) -> None:
+    issues = [_issue(f"SKU-W{n:02d}", "warning", 3000 - n * 100) for n in range(1, 12)]
+    issues += [
+        _issue("SKU-E01", "error", 60, "amazon_listing_error"),
+        _issue(f"SKU-X {NASTY}", "error", 30, "amazon_listing_error", f"Amazon says {NASTY}"),
+        _issue("SKU-RESOLVED", "error", 9000, resolved_at=AS_OF - timedelta(hours=1)),
+        _issue("listings", "error", 40, "stale_store", "Last report 45 minutes ago", "uk"),
+    ]
+    conn.executemany(
+        "INSERT INTO core.sync_issues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", issues
+    )
+
+
+def build_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
+    conn = duckdb.connect(str(path))
+    ensure_schema(conn)
+    _insert_listing_trend(conn)
+    _insert_sales(conn)
+    _insert_issue_trend(conn)
+    _insert_health(conn)
+    _insert_sync_issues(conn)
+    return conn
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    conn = build_warehouse(tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb")
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="module")
+def report(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path_factory: pytest.TempPathFactory
+) -> ReportPages:
+    return write_report_pages(warehouse, tmp_path_factory.mktemp("asc_data") / "reports", STORES)
+
+
+def _html(path: Path) -> str:
+    return path.read_text("utf-8")
+
+
+def test_every_store_gets_a_page_and_its_charts(report: ReportPages) -> None:
+    assert report.index.name == "index.html" and report.index.is_file()
+    assert {s: p.name for s, p in report.store_pages.items()} == {
+        "us": "us.html",
+        "uk": "uk.html",
+        "de": "de.html",
+    }
+    assert all(page.is_file() for page in report.store_pages.values())
+    assert sorted(p.name for p in report.charts) == sorted(
+        f"{store}-{chart}.png"
+        for store in ("us", "uk", "de")
+        for chart in ("listings-by-status", "daily-sales", "open-sync-issues")
+    )
+    assert all(p.parent == report.index.parent / "charts" for p in report.charts)
+    assert not list(report.index.parent.rglob("*.tmp"))
+
+
+def test_charts_are_900_by_300_pngs(report: ReportPages) -> None:
+    for path in report.charts:
+        data = path.read_bytes()
+        assert data.startswith(PNG_MAGIC), path
+        with Image.open(io.BytesIO(data)) as image:
+            assert image.format == "PNG"
+            assert image.size == (900, 300), path
+
+
+def test_the_same_data_draws_the_same_bytes(
+    warehouse: duckdb.DuckDBPyConnection, report: ReportPages
+) -> None:
+    written = [p.read_bytes() for p in report.charts if p.name.startswith("us-")]
+    assert [chart.png for chart in store_charts(warehouse, "us")] == written
+
+
+def test_pages_are_self_contained(report: ReportPages) -> None:
+    for page in [report.index, *report.store_pages.values()]:
+        text = _html(page)
+        assert "<script" not in text.lower()
+        assert not re.search(r"<link[^>]+stylesheet", text, re.IGNORECASE)
+        assert not re.search(r"url\(", text)
+        references = re.findall(r"""\b(?:src|href)\s*=\s*["']([^"']*)["']""", text)
+        assert references, page
+        for reference in references:
+            assert not re.match(r"(?i)(https?:)?//", reference), (page, reference)
+            assert reference.startswith("data:") or re.fullmatch(r"[a-z]+\.html", reference)
+        sources = re.findall(r"<img[^>]*\ssrc=\"([^\"]*)\"", text)
+        assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
+
+
+def test_every_image_has_an_alt_text_naming_chart_and_store(report: ReportPages) -> None:
+    alts = re.findall(r'<img[^>]*\salt="([^"]*)"', _html(report.store_pages["uk"]))
+    assert alts == [
+        "Listings by status over time chart for UK Shop &amp; Co",
+        "Daily sales (last 30 days) chart for UK Shop &amp; Co",
+        "Open sync issues (last 30 days) chart for UK Shop &amp; Co",
+    ]
+
+
+def test_store_page_shows_the_dashboard_header_totals_and_counts(report: ReportPages) -> None:
+    text = _html(report.store_pages["us"])
+    for expected in (
+        "US Main Store",
+        "Amazon.com (ATVPDKIKX0DER)",
+        "Magento Website",
+        "Needs attention",  # two open errors
+        "2026-05-04 11:55 UTC",  # Last Updated
+        "3,312.50 USD",
+        "14,789.25 USD",
+        "56,210.75 USD",
+        "1,402",
+        "1,187",
+        "Ready to List",
+        "New Third Party",
+    ):
+        assert expected in text, expected
+
+
+def test_store_page_lists_errors_first_then_the_oldest_ten(report: ReportPages) -> None:
+    text = _html(report.store_pages["us"])
+    shown = re.findall(r"SKU-(?:W\d\d|E\d\d|X|RESOLVED)", text)
+    assert shown[:2] == ["SKU-E01", "SKU-X"]  # errors, oldest first
+    assert shown[2:] == [f"SKU-W{n:02d}" for n in range(1, 9)]  # then the oldest warnings
+    assert "The 10 most urgent of 13 open issues (2 errors)" in text
+
+
+def test_values_from_the_database_are_escaped(report: ReportPages) -> None:
+    text = _html(report.store_pages["us"])
+    assert NASTY not in text
+    assert "SKU-X &lt;b&gt;&amp;&quot;" in text
+    assert "Amazon says &lt;b&gt;&amp;&quot;" in text
+    assert "UK Shop &amp; Co" in _html(report.index)
+
+
+def test_a_stale_store_with_a_single_point_says_stale(report: ReportPages) -> None:
+    text = _html(report.store_pages["uk"])
+    assert '<span class="badge stale">Stale</span>' in text
+    assert "19.99 GBP" in text
+
+
+def test_a_store_without_data_still_gets_a_page(report: ReportPages) -> None:
+    text = _html(report.store_pages["de"])
+    assert "German Store" in text
+    assert "No data yet" in text
+    assert "No open sync issues." in text
+    assert text.count("<img ") == 3
+
+
+def test_index_has_a_card_per_store_and_the_health_table(report: ReportPages) -> None:
+    text = _html(report.index)
+    assert "Data as of 2026-05-04 12:00 UTC" in text
+    for store in STORES:
+        assert f'href="{store.store_id}.html"' in text
+    assert text.count('<article class="card">') == 3
+    assert "3,312.50 USD" in text and "14,789.25 USD" in text
+    assert "25.0%" in text  # uk's API error rate, from the store_health table
+    assert text.count("<img ") == 3
+
+
+def _span(first: str, last: str | None = None) -> tuple[datetime, datetime]:
+    """A grain's first and last bucket_start in 2026, written as MM-DD [HH:MM]."""
+    return datetime.fromisoformat(f"2026-{first}"), datetime.fromisoformat(f"2026-{last or first}")
+
+
+@pytest.mark.parametrize(
+    ("extents", "grain"),
+    [
+        ({}, None),
+        ({"5min": _span("05-04 06:10", "05-04 11:55"), "day": _span("05-04")}, "5min"),
+        ({"5min": _span("05-04 12:00"), "hour": _span("05-04 12:00")}, "5min"),
+        ({"5min": _span("05-02 12:00", "05-04 12:00"), "hour": _span("04-29")}, "hour"),
+        ({"5min": _span("05-04 11:00", "05-04 12:00"), "hour": _span("04-27")}, "hour"),
+        ({"hour": _span("02-01", "05-04 12:00"), "day": _span("01-01")}, "day"),
+        ({"hour": _span("03-01", "05-04 12:00")}, "hour"),
+    ],
+    ids=["nothing", "six-hours", "single-bucket", "five-days", "restarted", "a-year", "no-days"],
+)  # fmt: skip
+def test_status_chart_grain_fits_the_history(
+    extents: dict[str, tuple[datetime, datetime]], grain: str | None
+) -> None:
+    assert pick_grain(extents) == grain
+
+
+_FRESH = {
+    "last_successful_snapshot_at": AS_OF,
+    "snapshot_age_minutes": 5.0,
+    "open_errors": 0,
+    "api_error_rate_24h": 0.0,
+}
+
+
+@pytest.mark.parametrize(
+    ("changes", "status"),
+    [
+        ({}, "OK"),
+        ({"api_error_rate_24h": None}, "OK"),
+        ({"open_errors": 2}, "Needs attention"),
+        ({"api_error_rate_24h": 0.1}, "Needs attention"),
+        ({"snapshot_age_minutes": 31.0, "open_errors": 2}, "Stale"),
+        ({"last_successful_snapshot_at": None, "snapshot_age_minutes": None}, "Stale"),
+    ],
+)
+def test_health_status(changes: dict[str, object], status: str) -> None:
+    assert health_status({**_FRESH, **changes}) == status
+
+
+def test_a_store_without_health_row_has_no_data_yet() -> None:
+    assert health_status(None) == "No data yet"
+
+
+# Headless Chromium ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as started:
+        yield started
+
+
+def test_pages_render_in_headless_chromium(
+    report: ReportPages, browser: Browser, tmp_path: Path
+) -> None:
+    pages = {None: report.index, **report.store_pages}
+    for store_id, path in pages.items():
+        shot = tmp_path / "us-store-page.png" if store_id == "us" else None
+        rendered = render(browser, path, shot)
+        names = [s.name for s in STORES if store_id in (None, s.store_id)]
+        for name in names:
+            assert name in rendered["text"], (path.name, name)
+        assert len(rendered["images"]) == 3, path.name
+        for image in rendered["images"]:
+            assert image["complete"] and image["width"] > 0, (path.name, image)
+        assert rendered["problems"] == [], path.name
+        assert rendered["requests"] == [path.as_uri()], path.name
+    screenshot = tmp_path / "us-store-page.png"
+    with Image.open(screenshot) as image:
+        assert image.format == "PNG" and image.size[0] == 1280
