@@ -65,3 +65,35 @@ def test_schema_is_idempotent_and_every_raw_column_is_documented(tmp_path: Path)
         assert tables == []
     finally:
         conn.close()
+
+
+def test_every_reporting_table_view_and_column_and_the_history_is_documented() -> None:
+    conn = duckdb.connect()
+    try:
+        ensure_schema(conn)
+        ensure_schema(conn)  # views are replaced: their comments must come back each time
+        objects = conn.execute(
+            "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'reporting' "
+            "UNION ALL SELECT view_name, comment FROM duckdb_views() "
+            "WHERE schema_name = 'reporting'"
+        ).fetchall()
+        assert {name for name, _ in objects} >= {
+            "listing_status_trend",
+            "sales_trend",
+            "sales_totals",
+            "sync_issue_trend",
+            "store_health",
+            "listing_changes",
+            "current_listings",
+            "sync_issue_durations",
+            "pipeline_clock",
+        }
+        assert [name for name, comment in objects if not comment] == []
+        undocumented = conn.execute(
+            "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+            "WHERE (schema_name = 'reporting' OR (schema_name = 'core' "
+            "AND table_name = 'listing_history')) AND comment IS NULL"
+        ).fetchall()
+        assert undocumented == []
+    finally:
+        conn.close()
