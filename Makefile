@@ -17,7 +17,7 @@ demo: $(STAMP)  ## generate the demo world, serve it, run one sync tick, print a
 
 test: $(STAMP)  ## the whole test suite
 	./scripts/ensure-chromium
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2  # two workers: the slow end-to-end tests run side by side
 
 dev: $(STAMP)  ## the Dagster UI + daemon on http://127.0.0.1:3000 with the sandbox as the source
 	$(BIN)/asc dev

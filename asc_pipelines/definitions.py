@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from asc_pipelines.config import (
     LWA_CLIENT_ID_ENV,
@@ -33,7 +32,12 @@ from asc_pipelines.defs.matching import product_matches
 from asc_pipelines.defs.publish import analyst_copy
 from asc_pipelines.defs.purge import purge_old_runs, purge_old_runs_schedule
 from asc_pipelines.defs.report_pages import report_pages
-from asc_pipelines.defs.resources import AmazonCredentials, AscSettings, MagentoCredentials
+from asc_pipelines.defs.resources import (
+    AmazonCredentials,
+    AscSettings,
+    MagentoCredentials,
+    WarehouseDuckDB,
+)
 from asc_pipelines.defs.status import listings_by_status
 from asc_pipelines.defs.sync_issues import sync_issues
 from asc_pipelines.defs.trends import TREND_ASSETS
@@ -82,7 +86,7 @@ def build_definitions(
         sensors=[sync_issue_sensor, sync_run_failure_sensor],
         resources={
             "settings": AscSettings(config_path=str(cfg.resolve()), data_dir=str(data.resolve())),
-            "duckdb": DuckDBResource(
+            "duckdb": WarehouseDuckDB(
                 database=str((data / WAREHOUSE_FILE).resolve()),
                 connection_config=DUCKDB_CONNECTION_CONFIG,
             ),

@@ -135,8 +135,8 @@ def _fetch_outcomes(data_dir: Path, run_id: str) -> list[tuple[str, str, str, st
             continue
         try:
             conn = duckdb.connect(str(path), read_only=True)
-        except duckdb.IOException:  # another run is writing it right now
-            continue
+        except (duckdb.IOException, duckdb.ConnectionException):
+            continue  # another run is writing it right now, or this process still holds it
         try:
             rows = conn.execute(
                 "SELECT store_id, dataset, outcome, message FROM raw.store_fetches "

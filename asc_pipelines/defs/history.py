@@ -7,7 +7,7 @@ from asc_pipelines.defs.metadata import markdown_table, table_metadata
 from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
 from asc_pipelines.defs.status import listings_by_status
 from asc_pipelines.defs.tick import fetch_time
-from asc_pipelines.logic.history import record_listing_history
+from asc_pipelines.logic.history import close_removed_stores, record_listing_history
 from asc_pipelines.warehouse.schema import ensure_schema
 
 TABLE = "core.listing_history"
@@ -27,23 +27,44 @@ def listing_history(
 
     ``core.listing_history``: one row per store and listing (or unlisted product) per change,
     with ``valid_from`` / ``valid_to`` (the current row open-ended) and ``status_since``. A tick
-    that changes nothing adds nothing; re-running a tick replaces what it recorded.
+    that changes nothing adds nothing; re-running a tick replaces what it recorded. A store is
+    recorded once its first listings report has loaded; a store removed from ``asc.yaml`` has its
+    rows closed.
     """
     store_ids = [store.id for store in settings.load().stores]
     with duckdb.get_connection() as conn:
         ensure_schema(conn)
         observed_at = fetch_time(conn, context.run.run_id, or_last_recorded=True)
+        # Until a store's first listings report has loaded, its tabs hold the whole catalog as
+        # unlisted products: not a state worth keeping.
+        loaded = {
+            row[0]
+            for row in conn.execute(
+                "SELECT DISTINCT store_id FROM raw.amazon_listing_snapshots"
+            ).fetchall()
+        }
+        waiting = [store for store in store_ids if store not in loaded]
+        if waiting:
+            context.log.info(f"no listings report loaded yet for {waiting}: not recorded")
         tick = None
+        removed: dict[str, int] = {}
         if observed_at is None:
             context.log.warning("nothing fetched yet: no tick time, history left as it is")
         else:
             conn.execute("BEGIN TRANSACTION")
             try:
-                tick = record_listing_history(conn, observed_at=observed_at, store_ids=store_ids)
+                tick = record_listing_history(
+                    conn,
+                    observed_at=observed_at,
+                    store_ids=[store for store in store_ids if store in loaded],
+                )
+                removed = close_removed_stores(conn, observed_at=observed_at, store_ids=store_ids)
                 conn.execute("COMMIT")
             except Exception:
                 conn.execute("ROLLBACK")
                 raise
+            for store, rows in removed.items():
+                context.log.warning(f"store {store} is no longer configured: {rows} rows closed")
             for store, latest in tick.skipped.items():
                 context.log.warning(
                     f"store {store}: history already has changes at {latest.isoformat()}, later "

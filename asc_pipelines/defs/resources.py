@@ -8,9 +8,13 @@ name shows in the UI) and each store's refresh token is read at run time from th
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
 
 from asc_pipelines.config import AscConfig, StoreConfig, load_config
 from asc_pipelines.warehouse.schema import PUBLISHED_FILE, WAREHOUSE_FILE
@@ -81,3 +85,23 @@ class MagentoCredentials(dg.ConfigurableResource):
                 f"magento: environment variable {token_env} (integration token) is not set"
             )
         return value
+
+
+class WarehouseDuckDB(DuckDBResource):
+    """``dagster-duckdb``'s resource, closing its connection even when the step fails.
+
+    ``DuckDBResource.get_connection`` (0.29) closes the connection only after a successful
+    block; after a failing step the connection stays open until garbage collection, and in the
+    in-process executor every later open of the file with other settings (the analysts' copy,
+    the next tick of ``asc demo``) fails with "Can't open a connection to same database file with
+    a different configuration".
+    """
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        opened = super().get_connection()
+        conn = opened.__enter__()
+        try:
+            yield conn
+        finally:
+            conn.close()

@@ -1,14 +1,17 @@
 """Listing history: what each listing's tab, reason, price and quantity were, and since when.
 
 ``core.listing_history`` is a slowly changing dimension (type 2) over the tick-by-tick state in
-``core.listing_status``: each tick, listings whose status, reason, price or quantity differ from
-their open row get the open row closed (``valid_to`` = the tick) and a new open row; listings that
-left every tab get their row closed; new listings get a first row; listings that did not change
-get nothing. Everything is set-based SQL in one statement group per tick.
+``core.listing_status``: each tick, listings whose status, reason, price, quantity or matched
+product (Magento SKU, ASIN) differ from their open row get that row closed (``valid_to`` = the
+tick) and a new open row; listings that left every tab get their row closed; new listings get a
+first row; listings that did not change get nothing. Everything is set-based SQL, a few
+statements per tick; ``core.listing_history_ticks`` registers every tick recorded.
 
-The history is a lossless, change-only encoding of the sequence of per-tick states: the state of
-any past tick is ``valid_from <= t AND (valid_to IS NULL OR valid_to > t)``, and replaying a
-sequence of states tick by tick (``rebuild_listing_history``) gives back the same table.
+The history is a change-only encoding of the sequence of per-tick states (``reason_detail`` as
+first seen in a row): the state at any recorded tick is ``valid_from <= t AND (valid_to IS NULL
+OR valid_to > t)``, and replaying a sequence of states tick by tick (``rebuild_listing_history``)
+gives back the same table. The raw layer keeps only the current snapshot, so the per-tick states
+live on in this table, not in ``raw``.
 """
 
 from __future__ import annotations
@@ -83,18 +86,25 @@ def record_listing_history(
     """Merge the state as of ``observed_at`` into ``core.listing_history`` for ``store_ids``.
 
     ``state_sql`` yields :data:`STATE_COLUMNS` (default: the current classification); it gets
-    the ``$stores`` parameter plus ``state_params``. Recording the same tick again replaces what
-    that tick recorded, so a re-run is idempotent. A store whose history already has changes
-    later than ``observed_at`` (a clock that went backwards) is skipped and reported in
-    ``skipped``.
+    the ``$stores`` parameter plus ``state_params``. Every tick is registered in
+    ``core.listing_history_ticks``. Recording the last tick again replaces what it recorded, so a
+    re-run is idempotent; a store whose last recorded tick is later than ``observed_at`` (a clock
+    that went backwards) is skipped and reported in ``skipped``.
     The caller owns the transaction.
     """
     tick = HistoryTick(observed_at=observed_at)
+    # The last tick recorded per store: from the tick register, or (a history older than the
+    # register) from the history's own last change.
     latest = dict(
         conn.execute(
-            "SELECT store_id, max(greatest(valid_from, coalesce(valid_to, valid_from))) "
-            "FROM core.listing_history WHERE store_id IN (SELECT unnest($stores::VARCHAR[])) "
-            "GROUP BY store_id",
+            """
+            SELECT store_id, max(t) FROM (
+                SELECT store_id, observed_at AS t FROM core.listing_history_ticks
+                UNION ALL
+                SELECT store_id, greatest(valid_from, coalesce(valid_to, valid_from))
+                FROM core.listing_history
+            ) WHERE store_id IN (SELECT unnest($stores::VARCHAR[])) GROUP BY store_id
+            """,
             {"stores": store_ids},
         ).fetchall()
     )
@@ -109,11 +119,15 @@ def record_listing_history(
     params = {"stores": stores, "t": observed_at}
 
     # Recording a tick again: undo what the earlier recording of this same tick did.
-    conn.execute(
-        "DELETE FROM core.listing_history WHERE valid_from = $t "
-        "AND store_id IN (SELECT unnest($stores::VARCHAR[]))",
-        params,
-    )
+    for table, column in (
+        ("core.listing_history", "valid_from"),
+        ("core.listing_history_ticks", "observed_at"),
+    ):
+        conn.execute(
+            f"DELETE FROM {table} WHERE {column} = $t "
+            "AND store_id IN (SELECT unnest($stores::VARCHAR[]))",
+            params,
+        )
     conn.execute(
         "UPDATE core.listing_history SET valid_to = NULL WHERE valid_to = $t "
         "AND store_id IN (SELECT unnest($stores::VARCHAR[]))",
@@ -135,7 +149,9 @@ def record_listing_history(
                      CASE WHEN n.status IS DISTINCT FROM o.status THEN 'status' END,
                      CASE WHEN n.reason_code IS DISTINCT FROM o.reason_code THEN 'reason' END,
                      CASE WHEN n.price IS DISTINCT FROM o.price THEN 'price' END,
-                     CASE WHEN n.quantity IS DISTINCT FROM o.quantity THEN 'quantity' END
+                     CASE WHEN n.quantity IS DISTINCT FROM o.quantity THEN 'quantity' END,
+                     CASE WHEN n.magento_sku IS DISTINCT FROM o.magento_sku
+                               OR n.asin IS DISTINCT FROM o.asin THEN 'match' END
                  ], lambda x: x IS NOT NULL) END AS changed,
             CASE WHEN o.status = n.status THEN o.status_since ELSE $t END AS status_since
         FROM temp.history_state AS n
@@ -146,6 +162,8 @@ def record_listing_history(
            OR n.reason_code IS DISTINCT FROM o.reason_code
            OR n.price IS DISTINCT FROM o.price
            OR n.quantity IS DISTINCT FROM o.quantity
+           OR n.magento_sku IS DISTINCT FROM o.magento_sku
+           OR n.asin IS DISTINCT FROM o.asin
         """,
         {"t": observed_at},
     )
@@ -195,7 +213,41 @@ def record_listing_history(
     )
     conn.execute("DROP TABLE temp.history_state")
     conn.execute("DROP TABLE temp.history_changes")
+    conn.execute(
+        "INSERT INTO core.listing_history_ticks "
+        "SELECT s, $t, $added::JSON->>s, $closed::JSON->>s "
+        "FROM (SELECT unnest($stores::VARCHAR[]) AS s)",
+        {
+            "t": observed_at,
+            "stores": stores,
+            "added": {s: tick.new.get(s, 0) + tick.changed.get(s, 0) for s in stores},
+            "closed": {s: tick.closed.get(s, 0) for s in stores},
+        },
+    )
     return tick
+
+
+def close_removed_stores(
+    conn: duckdb.DuckDBPyConnection, *, observed_at: datetime, store_ids: list[str]
+) -> dict[str, int]:
+    """Close the open rows of stores no longer configured (their listings left every tab).
+
+    Returns the rows closed per store. The caller owns the transaction.
+    """
+    params = {"t": observed_at, "stores": store_ids}
+    closed = _per_store(
+        conn,
+        "SELECT store_id, count(*) FROM core.listing_history WHERE valid_to IS NULL "
+        "AND valid_from <= $t AND store_id NOT IN (SELECT unnest($stores::VARCHAR[])) "
+        "GROUP BY store_id",
+        params,
+    )
+    conn.execute(
+        "UPDATE core.listing_history SET valid_to = $t WHERE valid_to IS NULL "
+        "AND valid_from <= $t AND store_id NOT IN (SELECT unnest($stores::VARCHAR[]))",
+        params,
+    )
+    return closed
 
 
 def rebuild_listing_history(conn: duckdb.DuckDBPyConnection, snapshots: str) -> int:
@@ -211,6 +263,7 @@ def rebuild_listing_history(conn: duckdb.DuckDBPyConnection, snapshots: str) -> 
         f"SELECT DISTINCT observed_at, store_id FROM {snapshots} ORDER BY observed_at, store_id"
     ).fetchall()
     conn.execute("DELETE FROM core.listing_history")
+    conn.execute("DELETE FROM core.listing_history_ticks")
     for observed_at, store_id in ticks:
         record_listing_history(
             conn,

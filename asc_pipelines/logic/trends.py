@@ -22,6 +22,10 @@ TREND_GRAINS: dict[str, tuple[str, int | None]] = {
 }
 
 
+# How far back reporting.sales_trend reaches (days before the tick's day).
+SALES_TREND_DAYS = 3 * 366
+
+
 @dataclass(frozen=True)
 class StoreInfo:
     """What the reports need to know of a configured store."""
@@ -169,6 +173,7 @@ def refresh_sales_trend(
         "as_of": as_of,
         "store_ids": [s.store_id for s in stores],
         "currencies": [s.currency for s in stores],
+        "keep_days": SALES_TREND_DAYS,
     }
     daily = f"""
     WITH orders AS ({_ORDERS}),
@@ -180,7 +185,13 @@ def refresh_sales_trend(
                coalesce(sum(amount) FILTER (WHERE NOT canceled), 0) AS revenue
         FROM orders GROUP BY ALL
     ),
-    firsts AS (SELECT store_id, currency, min(day) AS first_day FROM per_day GROUP BY ALL),
+    -- Days reach back at most SALES_TREND_DAYS (a mistyped purchase date must not make
+    -- thousands of empty days); sales_totals reads the orders themselves.
+    firsts AS (
+        SELECT store_id, currency,
+               greatest(min(day), CAST(timezone('UTC', $as_of) AS DATE) - $keep_days) AS first_day
+        FROM per_day GROUP BY ALL
+    ),
     series AS (
         SELECT store_id, currency, unnest(generate_series(
                    CAST(first_day AS TIMESTAMP), CAST(timezone('UTC', $as_of) AS DATE),
@@ -215,24 +226,33 @@ def refresh_sales_trend(
                        ROWS BETWEEN 29 PRECEDING AND CURRENT ROW)
     """
     trend_rows = _replace(conn, "reporting.sales_trend", daily, params)
-    totals = """
-    WITH t AS (
-        SELECT *, CAST(timezone('UTC', $as_of) AS DATE) - day AS days_ago
-        FROM reporting.sales_trend
+    totals = f"""
+    WITH orders AS ({_ORDERS}),
+    t AS (
+        SELECT store_id, currency, units, amount AS revenue,
+               CAST(timezone('UTC', $as_of) AS DATE) - day AS days_ago
+        FROM orders WHERE NOT canceled
     )
     SELECT store_id, currency,
-           sum(orders) FILTER (WHERE days_ago < 7) AS orders_7d,
-           sum(units) FILTER (WHERE days_ago < 7) AS units_7d,
-           CAST(sum(revenue) FILTER (WHERE days_ago < 7) AS DECIMAL(18, 2)) AS revenue_7d,
-           sum(orders) FILTER (WHERE days_ago < 30) AS orders_30d,
-           sum(units) FILTER (WHERE days_ago < 30) AS units_30d,
-           CAST(sum(revenue) FILTER (WHERE days_ago < 30) AS DECIMAL(18, 2)) AS revenue_30d,
-           sum(orders) AS orders_lifetime,
+           count(*) FILTER (WHERE days_ago < 7) AS orders_7d,
+           coalesce(sum(units) FILTER (WHERE days_ago < 7), 0) AS units_7d,
+           CAST(coalesce(sum(revenue) FILTER (WHERE days_ago < 7), 0) AS DECIMAL(18, 2))
+               AS revenue_7d,
+           count(*) FILTER (WHERE days_ago < 30) AS orders_30d,
+           coalesce(sum(units) FILTER (WHERE days_ago < 30), 0) AS units_30d,
+           CAST(coalesce(sum(revenue) FILTER (WHERE days_ago < 30), 0) AS DECIMAL(18, 2))
+               AS revenue_30d,
+           count(*) AS orders_lifetime,
            CAST(sum(revenue) AS DECIMAL(18, 2)) AS revenue_lifetime,
            $as_of AS as_of
     FROM t GROUP BY store_id, currency
     """
-    totals_rows = _replace(conn, "reporting.sales_totals", totals, {"as_of": as_of})
+    totals_rows = _replace(
+        conn,
+        "reporting.sales_totals",
+        totals,
+        {k: v for k, v in params.items() if k != "keep_days"},
+    )
     return trend_rows, totals_rows
 
 
@@ -262,31 +282,48 @@ def refresh_sync_issue_trend(conn: duckdb.DuckDBPyConnection, *, as_of: datetime
                least(timezone('UTC', CAST(day + 1 AS TIMESTAMP)), $as_of) AS day_end
         FROM series
     ),
+    opened AS (
+        SELECT store_id, kind, opened_day AS day, count(*) AS n FROM issues GROUP BY ALL
+    ),
+    resolved AS (
+        SELECT store_id, kind, resolved_day AS day, count(*) AS n FROM issues
+        WHERE resolved_day IS NOT NULL GROUP BY ALL
+    ),
+    -- Open at the end of a day = opened up to that day - resolved up to that day (a resolution
+    -- at midnight belongs to the next day, so the issue was open at the end of this one).
     counted AS (
         SELECT e.store_id, e.kind, e.day,
-               (SELECT count(*) FROM issues AS i WHERE i.store_id = e.store_id
-                   AND i.kind = e.kind AND i.opened_day = e.day) AS opened,
-               (SELECT count(*) FROM issues AS i WHERE i.store_id = e.store_id
-                   AND i.kind = e.kind AND i.resolved_day = e.day) AS resolved
+               coalesce(o.n, 0) AS opened, coalesce(r.n, 0) AS resolved,
+               sum(coalesce(o.n, 0) - coalesce(r.n, 0)) OVER (
+                   PARTITION BY e.store_id, e.kind ORDER BY e.day
+               ) AS open_at_end_of_day
         FROM ends AS e
+        LEFT JOIN opened AS o USING (store_id, kind, day)
+        LEFT JOIN resolved AS r USING (store_id, kind, day)
     ),
-    open_at_end AS (
-        SELECT e.store_id, e.kind, e.day, count(i.first_seen_at) AS open_at_end_of_day,
-               median((epoch(e.day_end) - epoch(i.first_seen_at)) / 60.0)
-                   AS median_age_minutes
-        FROM ends AS e
-        LEFT JOIN issues AS i
+    -- The ages need the open issues themselves: two range joins (past days, the tick's day).
+    ages AS (
+        SELECT e.store_id, e.kind, e.day,
+               median((epoch(e.day_end) - epoch(i.first_seen_at)) / 60.0) AS median_age_minutes
+        FROM ends AS e JOIN issues AS i
             ON i.store_id = e.store_id AND i.kind = e.kind
-           AND CASE WHEN e.is_today
-                    THEN i.first_seen_at <= e.day_end
-                         AND (i.resolved_at IS NULL OR i.resolved_at > e.day_end)
-                    ELSE i.first_seen_at < e.day_end
-                         AND (i.resolved_at IS NULL OR i.resolved_at >= e.day_end) END
+           AND i.first_seen_at < e.day_end
+           AND coalesce(i.resolved_at, 'infinity'::TIMESTAMPTZ) >= e.day_end
+        WHERE NOT e.is_today
+        GROUP BY ALL
+        UNION ALL
+        SELECT e.store_id, e.kind, e.day,
+               median((epoch(e.day_end) - epoch(i.first_seen_at)) / 60.0)
+        FROM ends AS e JOIN issues AS i
+            ON i.store_id = e.store_id AND i.kind = e.kind
+           AND i.first_seen_at <= e.day_end
+           AND coalesce(i.resolved_at, 'infinity'::TIMESTAMPTZ) > e.day_end
+        WHERE e.is_today
         GROUP BY ALL
     )
-    SELECT c.store_id, c.kind, c.day, c.opened, c.resolved,
-           o.open_at_end_of_day, o.median_age_minutes
-    FROM counted AS c JOIN open_at_end AS o USING (store_id, kind, day)
+    SELECT c.store_id, c.kind, c.day, c.opened, c.resolved, c.open_at_end_of_day,
+           a.median_age_minutes
+    FROM counted AS c LEFT JOIN ages AS a USING (store_id, kind, day)
     """
     return _replace(conn, "reporting.sync_issue_trend", sql, {"as_of": as_of})
 

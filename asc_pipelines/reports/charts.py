@@ -8,6 +8,7 @@ instead of failing when its table has nothing for the store. Times are UTC, as i
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -179,8 +180,10 @@ def sales_charts(conn: duckdb.DuckDBPyConnection, store_id: str) -> list[Chart]:
         by_currency.setdefault(currency, []).append((day, float(revenue), orders))
     several = len(by_currency) > 1
     charts = []
-    for currency, days in by_currency.items():
-        name = f"daily-sales-{currency.lower()}" if several else "daily-sales"
+    for number, (currency, days) in enumerate(by_currency.items(), start=1):
+        # The currency comes from order data: it names no file unless it is a plain code.
+        code = currency.lower() if re.fullmatch(r"[A-Za-z]{3}", currency) else str(number)
+        name = f"daily-sales-{code}" if several else "daily-sales"
         chart_title = f"{title}, {currency}" if several else title
         charts.append(Chart(name, chart_title, _sales_png(chart_title, currency, days)))
     return charts

@@ -76,8 +76,8 @@ def write_report_pages(
 ) -> ReportPages:
     """Write the index, a page per store and each chart as ``charts/<store_id>-<chart>.png``.
 
-    Only reads ``conn``. Stores with no data at all still get a page that says so. Files of other
-    names in ``out_dir`` are left alone.
+    Only reads ``conn``. Stores with no data at all still get a page that says so. Pages and charts
+    left from earlier calls for stores no longer passed are removed; other files are left alone.
     """
     started = time.monotonic()
     for store in stores:
@@ -97,7 +97,16 @@ def write_report_pages(
     index = out_dir / "index.html"
     index_body = _index_body(cards, list(health.values()))
     _write_atomic(index, _document("Amazon Sales Channel · Stores", as_of, index_body))
+    _remove_stale(out_dir, {index, *store_pages.values(), *chart_paths})
     return ReportPages(index, store_pages, chart_paths, time.monotonic() - started)
+
+
+def _remove_stale(out_dir: Path, written: set[Path]) -> None:
+    """Pages and charts of stores (or currencies) no longer reported would show old figures as
+    if current: remove every page and chart this call did not write."""
+    for stale in [*out_dir.glob("*.html"), *(out_dir / "charts").glob("*.png")]:
+        if stale not in written:
+            stale.unlink(missing_ok=True)
 
 
 def _write_store(

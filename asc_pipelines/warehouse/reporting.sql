@@ -21,7 +21,7 @@ CREATE TABLE IF NOT EXISTS core.listing_history (
     valid_from TIMESTAMPTZ NOT NULL,
     valid_to TIMESTAMPTZ
 );
-COMMENT ON TABLE core.listing_history IS 'One row per store and listing (or unlisted product) per change of status, reason, price or quantity, valid from valid_from until valid_to (the current row has valid_to NULL). A tick that changes nothing adds nothing; a listing that leaves every tab gets its row closed.';
+COMMENT ON TABLE core.listing_history IS 'One row per store and listing (or unlisted product) per change of status, reason, price, quantity or matched product, valid from valid_from until valid_to (the current row has valid_to NULL). A tick that changes nothing adds nothing; a listing that leaves every tab, or whose store leaves asc.yaml, gets its row closed.';
 COMMENT ON COLUMN core.listing_history.store_id IS 'Amazon store id from asc.yaml';
 COMMENT ON COLUMN core.listing_history.listing_key IS 'What the row is about: listing:<seller_sku> for an Amazon listing, product:<magento_sku> for an unlisted Magento product';
 COMMENT ON COLUMN core.listing_history.seller_sku IS 'Amazon seller SKU; NULL for unlisted products';
@@ -32,10 +32,23 @@ COMMENT ON COLUMN core.listing_history.reason_code IS 'Why it is in that tab (as
 COMMENT ON COLUMN core.listing_history.reason_detail IS 'Human detail of the reason as first seen in this row';
 COMMENT ON COLUMN core.listing_history.price IS 'Amazon listing price (listings) or the Magento price it would be listed at (unlisted products)';
 COMMENT ON COLUMN core.listing_history.quantity IS 'Amazon quantity (listings; NULL for FBA) or the quantity it would be listed with (unlisted products)';
-COMMENT ON COLUMN core.listing_history.changed IS 'What changed against the previous row: [new] for the first row, else some of status, reason, price, quantity';
+COMMENT ON COLUMN core.listing_history.changed IS 'What changed against the previous row: [new] for the first row (or the first after a gap), else some of status, reason, price, quantity, match (the Magento product or ASIN)';
 COMMENT ON COLUMN core.listing_history.status_since IS 'When the listing entered its current status (earlier than valid_from when only reason, price or quantity changed)';
 COMMENT ON COLUMN core.listing_history.valid_from IS 'Tick that first saw this state, by the sources'' clock';
 COMMENT ON COLUMN core.listing_history.valid_to IS 'Tick that first saw a different state (or no longer saw the listing at all); NULL for the current state';
+
+CREATE TABLE IF NOT EXISTS core.listing_history_ticks (
+    store_id VARCHAR NOT NULL,
+    observed_at TIMESTAMPTZ NOT NULL,
+    rows_added BIGINT NOT NULL,
+    rows_closed BIGINT NOT NULL,
+    PRIMARY KEY (store_id, observed_at)
+);
+COMMENT ON TABLE core.listing_history_ticks IS 'One row per store and tick recorded into core.listing_history, changes or not: which ticks the history has seen (a tick older than the last one is refused).';
+COMMENT ON COLUMN core.listing_history_ticks.store_id IS 'Amazon store id';
+COMMENT ON COLUMN core.listing_history_ticks.observed_at IS 'The tick, by the sources'' clock';
+COMMENT ON COLUMN core.listing_history_ticks.rows_added IS 'History rows the tick opened (new listings and changes)';
+COMMENT ON COLUMN core.listing_history_ticks.rows_closed IS 'Listings that left every tab at the tick (rows closed with no successor)';
 
 CREATE TABLE IF NOT EXISTS reporting.listing_status_trend (
     store_id VARCHAR NOT NULL,
@@ -69,7 +82,7 @@ CREATE TABLE IF NOT EXISTS reporting.sales_trend (
     orders_30d BIGINT NOT NULL,
     revenue_30d DECIMAL(18, 2) NOT NULL
 );
-COMMENT ON TABLE reporting.sales_trend IS 'Amazon sales per store, marketplace currency and UTC purchase day, every day from the store''s first order to the last tick (zero days included). Canceled orders count only in canceled_orders. Grain: store_id, currency, day.';
+COMMENT ON TABLE reporting.sales_trend IS 'Amazon sales per store, marketplace currency and UTC purchase day, every day from the store''s first order (at most three years back) to the last tick, zero days included. Canceled orders count only in canceled_orders. Grain: store_id, currency, day.';
 COMMENT ON COLUMN reporting.sales_trend.store_id IS 'Amazon store id';
 COMMENT ON COLUMN reporting.sales_trend.currency IS 'Currency of the order totals (the marketplace currency)';
 COMMENT ON COLUMN reporting.sales_trend.day IS 'UTC calendar day of the purchase date';
@@ -105,8 +118,8 @@ COMMENT ON COLUMN reporting.sales_totals.revenue_7d IS 'Revenue of those orders'
 COMMENT ON COLUMN reporting.sales_totals.orders_30d IS 'Orders in the 30 UTC days ending on the last tick''s day';
 COMMENT ON COLUMN reporting.sales_totals.units_30d IS 'Units in those orders';
 COMMENT ON COLUMN reporting.sales_totals.revenue_30d IS 'Revenue of those orders';
-COMMENT ON COLUMN reporting.sales_totals.orders_lifetime IS 'Every order fetched so far';
-COMMENT ON COLUMN reporting.sales_totals.revenue_lifetime IS 'Revenue of every order fetched so far';
+COMMENT ON COLUMN reporting.sales_totals.orders_lifetime IS 'Every order fetched so far, canceled ones excluded';
+COMMENT ON COLUMN reporting.sales_totals.revenue_lifetime IS 'Revenue of those orders';
 COMMENT ON COLUMN reporting.sales_totals.as_of IS 'The tick the figures were computed at';
 
 CREATE TABLE IF NOT EXISTS reporting.sync_issue_trend (
@@ -188,18 +201,24 @@ SELECT
     h.valid_from AS changed_at,
     CAST(timezone('UTC', h.valid_from) AS DATE) AS day,
     h.changed,
-    lag(h.status) OVER w AS previous_status,
+    -- "Before" is the row that ended as this one began; after a gap (the listing had left every
+    -- tab) there is none.
+    CASE WHEN lag(h.valid_to) OVER w = h.valid_from THEN lag(h.status) OVER w END
+        AS previous_status,
     h.status,
-    lag(h.reason_code) OVER w AS previous_reason_code,
+    CASE WHEN lag(h.valid_to) OVER w = h.valid_from THEN lag(h.reason_code) OVER w END
+        AS previous_reason_code,
     h.reason_code,
     h.reason_detail,
-    lag(h.price) OVER w AS previous_price,
+    CASE WHEN lag(h.valid_to) OVER w = h.valid_from THEN lag(h.price) OVER w END
+        AS previous_price,
     h.price,
-    lag(h.quantity) OVER w AS previous_quantity,
+    CASE WHEN lag(h.valid_to) OVER w = h.valid_from THEN lag(h.quantity) OVER w END
+        AS previous_quantity,
     h.quantity
 FROM core.listing_history AS h
 WINDOW w AS (PARTITION BY h.store_id, h.listing_key ORDER BY h.valid_from);
-COMMENT ON VIEW reporting.listing_changes IS 'Every change of a listing with its before and after values. Grain: store_id, listing_key, changed_at.';
+COMMENT ON VIEW reporting.listing_changes IS 'Every change of a listing with its before and after values (a listing leaving every tab shows as valid_to of its last row in core.listing_history). Grain: store_id, listing_key, changed_at.';
 COMMENT ON COLUMN reporting.listing_changes.store_id IS 'Amazon store id';
 COMMENT ON COLUMN reporting.listing_changes.listing_key IS 'listing:<seller_sku> or product:<magento_sku>';
 COMMENT ON COLUMN reporting.listing_changes.seller_sku IS 'Amazon seller SKU; NULL for unlisted products';
@@ -208,7 +227,7 @@ COMMENT ON COLUMN reporting.listing_changes.asin IS 'ASIN';
 COMMENT ON COLUMN reporting.listing_changes.changed_at IS 'Tick that saw the change (UTC)';
 COMMENT ON COLUMN reporting.listing_changes.day IS 'UTC day of changed_at';
 COMMENT ON COLUMN reporting.listing_changes.changed IS '[new] for a listing seen for the first time, else some of status, reason, price, quantity';
-COMMENT ON COLUMN reporting.listing_changes.previous_status IS 'Status before the change; NULL for a new listing';
+COMMENT ON COLUMN reporting.listing_changes.previous_status IS 'Status before the change; NULL for a new listing or one back after leaving every tab';
 COMMENT ON COLUMN reporting.listing_changes.status IS 'Status after the change';
 COMMENT ON COLUMN reporting.listing_changes.previous_reason_code IS 'Reason before the change';
 COMMENT ON COLUMN reporting.listing_changes.reason_code IS 'Reason after the change (for inactive: Amazon''s issue code, or not_provided)';

@@ -104,12 +104,14 @@ def _expected_history(ticks: list[Tick]) -> list[tuple]:
         for key, values in sorted(tick.state.items()):
             seller, magento, asin, status, reason, detail, price, qty = values
             previous = open_rows.get(key)
-            if previous is not None and (previous[5], previous[6], previous[8], previous[9]) == (
-                status,
-                reason,
-                price,
-                qty,
-            ):
+            if previous is not None and (
+                previous[3],
+                previous[4],
+                previous[5],
+                previous[6],
+                previous[8],
+                previous[9],
+            ) == (magento, asin, status, reason, price, qty):
                 continue
             if previous is None:
                 changed, since = ["new"], tick.at
@@ -121,6 +123,7 @@ def _expected_history(ticks: list[Tick]) -> list[tuple]:
                         ("reason", previous[6], reason),
                         ("price", previous[8], price),
                         ("quantity", previous[9], qty),
+                        ("match", tuple(previous[3:5]), (magento, asin)),
                     )
                     if old != new
                 ]
@@ -465,7 +468,23 @@ def test_history_and_trends_over_eight_days_of_ticks(
     assert {(r[0], r[1]) for r in answers[3]} == long_ready
     assert all(r[4] > 7 for r in answers[3])
 
-    # 5. The report pages of the last tick: named in the asset's metadata, and a real browser
+    # 5. Every history and trend materialization of the last tick reports its rows and a summary.
+    with duckdb.connect(str(data / "asc.duckdb"), read_only=True) as conn:
+        for asset, table in (
+            ("listing_history", "core.listing_history"),
+            ("listing_status_trend", "reporting.listing_status_trend"),
+            ("sales_trend", "reporting.sales_trend"),
+            ("sync_issue_trend", "reporting.sync_issue_trend"),
+            ("store_health", "reporting.store_health"),
+        ):
+            event = instance.get_latest_materialization_event(dg.AssetKey(asset))
+            metadata = event.asset_materialization.metadata
+            count = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            assert metadata["dagster/row_count"].value == count > 0, asset
+            assert metadata["summary"].value.startswith("| store |"), asset
+            assert event.run_id == instance.get_runs(limit=1)[0].run_id, asset
+
+    # 6. The report pages of the last tick: named in the asset's metadata, and a real browser
     # shows every store's name and all its charts, loading nothing from anywhere else.
     event = instance.get_latest_materialization_event(dg.AssetKey("report_pages"))
     index = data / "reports" / "index.html"

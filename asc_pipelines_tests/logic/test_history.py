@@ -11,6 +11,7 @@ import pytest
 
 from asc_pipelines.logic.history import (
     STATE_COLUMNS,
+    close_removed_stores,
     rebuild_listing_history,
     record_listing_history,
 )
@@ -315,3 +316,59 @@ def test_the_state_at_any_past_tick_reads_back_from_the_history(conn) -> None:
         strip = [(*r[:7], *r[8:]) for r in as_of]
         expected = sorted((*r[:7], *r[8:]) for r in rows)
         assert strip == expected, observed_at
+
+
+def test_a_tick_older_than_the_last_recorded_one_is_skipped_even_without_changes(conn) -> None:
+    set_state(conn, ("us", "A", "active", "listed", Decimal("10.00"), 5))
+    tick(conn, 0)
+    assert tick(conn, 20).rows_added == 0  # nothing changed at 20, but the tick is registered
+    set_state(conn, ("us", "A", "inactive", "not_provided", Decimal("10.00"), 5))
+    assert tick(conn, 15).skipped == {"us": at(20)}
+    assert [r[1] for r in history(conn)] == ["active"]
+    assert conn.execute(
+        "SELECT observed_at, rows_added, rows_closed FROM core.listing_history_ticks "
+        "ORDER BY observed_at"
+    ).fetchall() == [(at(0), 1, 0), (at(20), 0, 0)]
+
+
+def test_a_listing_matched_to_another_product_gets_a_new_row(conn) -> None:
+    set_state(conn, ("us", "A", "active", "listed", Decimal("10.00"), 5))
+    tick(conn, 0)
+    conn.execute("UPDATE core.listing_status SET magento_sku = 'OTHER'")
+    assert tick(conn, 5).changed == {"us": 1}
+    assert conn.execute(
+        "SELECT magento_sku, changed FROM core.listing_history ORDER BY valid_from"
+    ).fetchall() == [("M-A", ["new"]), ("OTHER", ["match"])]
+
+
+def test_rows_of_a_store_no_longer_configured_are_closed(conn) -> None:
+    set_state(
+        conn,
+        ("us", "A", "active", "listed", Decimal("10.00"), 5),
+        ("eu", "E", "active", "listed", Decimal("9.00"), 5),
+    )
+    tick(conn, 0, ["us", "eu"])
+    closed = close_removed_stores(conn, observed_at=at(5), store_ids=["us"])
+    assert closed == {"eu": 1}
+    assert [r[8] for r in history(conn, "eu")] == [at(5)]
+    assert [r[8] for r in history(conn, "us")] == [None]
+    assert close_removed_stores(conn, observed_at=at(10), store_ids=["us"]) == {}
+
+
+def test_listing_changes_has_no_before_across_a_gap(conn) -> None:
+    set_state(conn, ("us", "A", "inactive", "not_provided", Decimal("10.00"), 5))
+    tick(conn, 0)
+    set_state(conn, ("us", "A", "active", "listed", Decimal("10.00"), 5))
+    tick(conn, 5)
+    set_state(conn)  # A leaves every tab
+    tick(conn, 10)
+    set_state(conn, ("us", "A", "inactive", "not_provided", Decimal("10.00"), 5))
+    tick(conn, 15)
+    assert conn.execute(
+        "SELECT changed_at, previous_status, status, changed FROM reporting.listing_changes "
+        "ORDER BY changed_at"
+    ).fetchall() == [
+        (at(0), None, "inactive", ["new"]),
+        (at(5), "inactive", "active", ["status", "reason"]),
+        (at(15), None, "inactive", ["new"]),  # back after a gap: no "before"
+    ]

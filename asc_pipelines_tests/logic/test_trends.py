@@ -923,3 +923,14 @@ def test_average_order_value_rounds_half_a_cent_up(conn: duckdb.DuckDBPyConnecti
     assert conn.execute(
         "SELECT revenue, average_order_value FROM reporting.sales_trend WHERE store_id = 'us'"
     ).fetchall() == [(D("72.49"), D("36.25"))]
+
+
+def test_sales_totals_of_a_store_without_recent_orders_are_zero(
+    conn: duckdb.DuckDBPyConnection,
+) -> None:
+    add_order(conn, "us", "OLD", at("2024-01-10 09:00"), "Shipped", "USD", "12.00", 1, 0)
+    refresh_sales_trend(conn, as_of=at("2024-06-10 12:00"), stores=STORES)
+    assert conn.execute(
+        "SELECT orders_7d, units_7d, revenue_7d, orders_30d, units_30d, revenue_30d, "
+        "orders_lifetime, revenue_lifetime FROM reporting.sales_totals"
+    ).fetchall() == [(0, 0, D("0.00"), 0, 0, D("0.00"), 1, D("12.00"))]

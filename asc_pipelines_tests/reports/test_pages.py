@@ -195,6 +195,19 @@ def test_every_store_gets_a_page_and_its_charts(report: ReportPages) -> None:
     assert not list(report.index.parent.rglob("*.tmp"))
 
 
+def test_a_store_no_longer_reported_loses_its_page_and_charts(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    out = tmp_path / "reports"
+    write_report_pages(warehouse, out, STORES)
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    second = write_report_pages(warehouse, out, STORES[:2])
+    assert sorted(p.name for p in out.glob("*.html")) == ["index.html", "uk.html", "us.html"]
+    assert sorted(out.glob("charts/*.png")) == sorted(second.charts)
+    assert not any(p.name.startswith("de-") for p in second.charts)
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
 def test_charts_are_900_by_300_pngs(report: ReportPages) -> None:
     for path in report.charts:
         data = path.read_bytes()
