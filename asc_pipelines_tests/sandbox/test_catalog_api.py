@@ -288,6 +288,11 @@ def test_get_catalog_item_returns_one_item_or_404(spapi: Spapi) -> None:
     assert "x-amzn-RateLimit-Limit" in missing.headers
     assert_valid_response(MODEL, "getCatalogItem", 404, missing.json())
     assert missing.json()["errors"][0]["code"] == "NOT_FOUND"
+
+
+def test_get_catalog_item_elsewhere_is_404_and_without_marketplace_400(spapi: Spapi) -> None:
+    # A test of its own: getCatalogItem's burst is 2, and a third call in the same
+    # millisecond may be throttled (429) however fast the scaled rate refills.
     elsewhere = spapi("GET", f"{ITEMS}/B0UKCAT001", params={"marketplaceIds": US})
     assert elsewhere.status_code == 404
     no_market = spapi("GET", f"{ITEMS}/B0CAT00001")
