@@ -169,7 +169,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     data = _data_dir(args)
     world = _demo_world(data, args)
     started = time.monotonic()
-    with SandboxServer(world, rate_scale=DEMO_RATE_SCALE, report_delay_seconds=2.0) as server:
+    # Reports come back after half a second: twelve ticks, not twelve report waits, make the demo.
+    with SandboxServer(world, rate_scale=DEMO_RATE_SCALE, report_delay_seconds=0.5) as server:
         print(f"sandbox serving {world} at {server.base_url}", flush=True)
         _continue_clock(server, data)
         config = write_sandbox_config(
