@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,3 +60,47 @@ def _forget_dagster_defs_state_storage() -> Iterator[None]:
     from dagster._core.storage.defs_state import base
 
     base._current_storage.set(None)
+
+
+@dataclass
+class SandboxPipeline:
+    """The project's definitions pointed at a running sandbox of the small world."""
+
+    server: Any
+    config: Path
+    data: Path
+    instance: Any  # dg.DagsterInstance
+    defs: Any  # dg.Definitions
+
+    def sync(self):
+        """One tick of the sync job, in this process, as the schedule runs it."""
+        from asc_pipelines.runner import run_sync
+
+        return run_sync(self.defs, self.data, self.instance)
+
+
+@pytest.fixture
+def sandbox_pipeline(
+    tmp_path: Path, small_world: Path, sandbox_factory, monkeypatch: pytest.MonkeyPatch
+) -> SandboxPipeline:
+    """The small world served on 127.0.0.1, its config and credentials, an ephemeral instance."""
+    import dagster as dg
+
+    from asc_pipelines.config import load_config
+    from asc_pipelines.definitions import build_definitions
+    from asc_pipelines.sandbox_setup import write_sandbox_config
+
+    server = sandbox_factory(small_world)
+    config = write_sandbox_config(
+        tmp_path / "asc.yaml", small_world, server.base_url, rate_scale=50
+    )
+    for name, value in load_config(config).env_defaults.items():
+        monkeypatch.setenv(name, value)
+    data = tmp_path / "data"
+    return SandboxPipeline(
+        server=server,
+        config=config,
+        data=data,
+        instance=dg.DagsterInstance.ephemeral(),
+        defs=build_definitions(config_file=config, data_directory=data),
+    )

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import dagster as dg
 import duckdb
@@ -21,6 +22,17 @@ GROUP = "reporting"
 # Every trend runs after the tick's core assets, so all of them see the same tick time (the
 # tick's last fetch) and the same data.
 AFTER_CORE = [listing_history, dg.AssetKey("sync_issues")]
+
+
+def _trend_asset(*deps: dg.AssetKey) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
+    """A reporting asset: one DuckDB writer, run after the tick's core assets (and ``deps``)."""
+    return dg.asset(
+        group_name=GROUP,
+        kinds={"duckdb"},
+        pool=WRITER_POOL,
+        owners=["team:asc"],
+        deps=[*deps, *AFTER_CORE],
+    )
 
 
 def store_infos(cfg: AscConfig) -> list[trends.StoreInfo]:
@@ -95,13 +107,7 @@ def _status_summary(conn: duckdb.DuckDBPyConnection) -> dict[str, object]:
     }
 
 
-@dg.asset(
-    group_name=GROUP,
-    kinds={"duckdb"},
-    pool=WRITER_POOL,
-    owners=["team:asc"],
-    deps=AFTER_CORE,
-)
+@_trend_asset()
 def listing_status_trend(
     context: dg.AssetExecutionContext, duckdb: DuckDBResource
 ) -> dg.MaterializeResult:
@@ -142,13 +148,7 @@ def _sales_summary(conn: duckdb.DuckDBPyConnection) -> dict[str, object]:
     }
 
 
-@dg.asset(
-    group_name=GROUP,
-    kinds={"duckdb"},
-    pool=WRITER_POOL,
-    owners=["team:asc"],
-    deps=[dg.AssetKey("amazon_orders"), *AFTER_CORE],
-)
+@_trend_asset(dg.AssetKey("amazon_orders"))
 def sales_trend(
     context: dg.AssetExecutionContext, settings: AscSettings, duckdb: DuckDBResource
 ) -> dg.MaterializeResult:
@@ -185,13 +185,7 @@ def _issue_summary(conn: duckdb.DuckDBPyConnection) -> dict[str, object]:
     }
 
 
-@dg.asset(
-    group_name=GROUP,
-    kinds={"duckdb"},
-    pool=WRITER_POOL,
-    owners=["team:asc"],
-    deps=AFTER_CORE,
-)
+@_trend_asset()
 def sync_issue_trend(
     context: dg.AssetExecutionContext, duckdb: DuckDBResource
 ) -> dg.MaterializeResult:
@@ -234,13 +228,7 @@ def _health_summary(conn: duckdb.DuckDBPyConnection) -> dict[str, object]:
     }
 
 
-@dg.asset(
-    group_name=GROUP,
-    kinds={"duckdb"},
-    pool=WRITER_POOL,
-    owners=["team:asc"],
-    deps=[dg.AssetKey("amazon_listings_snapshot"), *AFTER_CORE],
-)
+@_trend_asset(dg.AssetKey("amazon_listings_snapshot"))
 def store_health(
     context: dg.AssetExecutionContext, settings: AscSettings, duckdb: DuckDBResource
 ) -> dg.MaterializeResult:

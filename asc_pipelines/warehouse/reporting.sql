@@ -226,7 +226,7 @@ COMMENT ON COLUMN reporting.listing_changes.magento_sku IS 'Matched Magento prod
 COMMENT ON COLUMN reporting.listing_changes.asin IS 'ASIN';
 COMMENT ON COLUMN reporting.listing_changes.changed_at IS 'Tick that saw the change (UTC)';
 COMMENT ON COLUMN reporting.listing_changes.day IS 'UTC day of changed_at';
-COMMENT ON COLUMN reporting.listing_changes.changed IS '[new] for a listing seen for the first time, else some of status, reason, price, quantity';
+COMMENT ON COLUMN reporting.listing_changes.changed IS '[new] for a listing seen for the first time (or back after leaving every tab), else some of status, reason, price, quantity, match';
 COMMENT ON COLUMN reporting.listing_changes.previous_status IS 'Status before the change; NULL for a new listing or one back after leaving every tab';
 COMMENT ON COLUMN reporting.listing_changes.status IS 'Status after the change';
 COMMENT ON COLUMN reporting.listing_changes.previous_reason_code IS 'Reason before the change';

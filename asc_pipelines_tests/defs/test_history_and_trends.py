@@ -24,11 +24,8 @@ import duckdb
 import pytest
 
 from asc_pipelines.config import load_config
-from asc_pipelines.definitions import build_definitions
 from asc_pipelines.logic.history import CURRENT_STATE_SQL, STATE_COLUMNS
 from asc_pipelines.logic.status import STATUSES
-from asc_pipelines.runner import run_sync
-from asc_pipelines.sandbox_setup import write_sandbox_config
 from asc_pipelines_tests.browser import chromium, render
 
 pytestmark = pytest.mark.slow
@@ -295,22 +292,13 @@ def _check_sync_issue_trend(conn: duckdb.DuckDBPyConnection, as_of: datetime) ->
         assert (r[6] is None) == (e[6] is None) and (r[6] is None or abs(r[6] - e[6]) < 1e-6)
 
 
-def test_history_and_trends_over_eight_days_of_ticks(
-    tmp_path: Path, small_world: Path, sandbox_factory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    server = sandbox_factory(small_world)
-    config = write_sandbox_config(
-        tmp_path / "asc.yaml", small_world, server.base_url, rate_scale=50
-    )
-    for name, value in load_config(config).env_defaults.items():
-        monkeypatch.setenv(name, value)
-    data = tmp_path / "data"
-    instance = dg.DagsterInstance.ephemeral()
-    defs = build_definitions(config_file=config, data_directory=data)
+def test_history_and_trends_over_eight_days_of_ticks(sandbox_pipeline) -> None:
+    server, config, data = sandbox_pipeline.server, sandbox_pipeline.config, sandbox_pipeline.data
+    instance = sandbox_pipeline.instance
     ticks: list[Tick] = []
 
     def tick(changes: dict | None = None) -> Tick:
-        result = run_sync(defs, data, instance)
+        result = sandbox_pipeline.sync()
         assert result.every_store_ok, result.messages
         ticks.append(_capture(data, result.run_id, changes or {}))
         return ticks[-1]

@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import dagster as dg
 import duckdb
 import pytest
 
-from asc_pipelines.config import load_config
-from asc_pipelines.definitions import build_definitions
 from asc_pipelines.logic.status import STATUSES
-from asc_pipelines.runner import run_sync
-from asc_pipelines.sandbox_setup import write_sandbox_config
 
 pytestmark = pytest.mark.slow
 
 
-def test_one_tick_materializes_all_seven_partitions_with_their_counts(
-    tmp_path: Path, small_world: Path, sandbox_factory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    server = sandbox_factory(small_world)
-    config = write_sandbox_config(
-        tmp_path / "asc.yaml", small_world, server.base_url, rate_scale=50
-    )
-    for name, value in load_config(config).env_defaults.items():
-        monkeypatch.setenv(name, value)
-    data = tmp_path / "data"
-    instance = dg.DagsterInstance.ephemeral()
-    result = run_sync(build_definitions(config_file=config, data_directory=data), data, instance)
+def test_one_tick_materializes_all_seven_partitions_with_their_counts(sandbox_pipeline) -> None:
+    data, instance = sandbox_pipeline.data, sandbox_pipeline.instance
+    result = sandbox_pipeline.sync()
     assert result.every_store_ok, result.messages
 
     key = dg.AssetKey("listings_by_status")
