@@ -120,8 +120,8 @@ def status_chart(conn: duckdb.DuckDBPyConnection, store_id: str) -> Chart:
         ).fetchall()
     }
     grain = pick_grain(extents)
-    fig, ax = _figure()
     if grain is None:
+        fig, ax = _figure()
         _title(ax, title)
         _no_data(ax)
         return Chart("listings-by-status", title, _png(fig))
@@ -137,28 +137,76 @@ def status_chart(conn: duckdb.DuckDBPyConnection, store_id: str) -> Chart:
         xs.append(bucket_start)
         ys.append(listings)
     known = [s for s in STATUSES if s in series] + sorted(set(series) - set(STATUSES))
-    for status in known:
-        xs, ys = series[status]
-        ax.plot(
-            xs,
-            ys,
-            label=f"{STATUS_LABELS.get(status, status)} ({ys[-1]:,})",
-            color=STATUS_COLORS.get(status, _OTHER_COLOR),
-            linewidth=1.6,
-            marker="o" if len(xs) < 3 else None,
-            markersize=4,
+    return Chart(
+        "listings-by-status",
+        title,
+        _status_panels(f"{title} ({GRAIN_LABELS[grain]})", series, known, grain, extents[grain]),
+    )
+
+
+def _status_panels(
+    title: str,
+    series: dict[str, tuple[list[datetime], list[int]]],
+    statuses: list[str],
+    grain: str,
+    extent: tuple[datetime, datetime],
+) -> bytes:
+    """One small panel per tab, each on its own scale: a tab of 700 listings that gains five
+    shows a curve, not a flat line beside one of 40 (small multiples, shared time axis)."""
+    fig = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI)
+    FigureCanvasAgg(fig)
+    fig.text(0.01, 0.95, title, fontsize=11, ha="left", va="center")
+    columns, left, right, top, bottom = 4, 0.055, 0.99, 0.88, 0.08
+    width = (right - left) / columns
+    height = (top - bottom) / 2
+    first, last = extent
+    margin = GRAIN_STEPS[grain] * 6 if first == last else None
+    for number, status in enumerate(statuses[: columns * 2]):
+        row, column = divmod(number, columns)
+        ax = fig.add_axes(
+            (
+                left + column * width,
+                bottom + (1 - row) * height + 0.04,
+                width - 0.045,
+                height - 0.13,
+            )
         )
-    _title(ax, f"{title} ({GRAIN_LABELS[grain]})")
-    ax.set_ylabel("Listings")
-    ax.set_xlabel("UTC")
-    _time_axis(ax)
-    first, last = extents[grain]
-    if first == last:  # one bucket: show a few buckets either side, not matplotlib's +-2 years
-        margin = GRAIN_STEPS[grain] * 6
-        ax.set_xlim(first - margin, last + margin)
-    ax.set_ylim(bottom=0)
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=8)
-    return Chart("listings-by-status", title, _png(fig))
+        xs, ys = series[status]
+        color = STATUS_COLORS.get(status, _OTHER_COLOR)
+        ax.plot(xs, ys, color=color, linewidth=1.6, marker="o" if len(xs) < 3 else None)
+        ax.set_title(
+            f"{STATUS_LABELS.get(status, status)}  {ys[-1]:,}",
+            loc="left",
+            fontsize=8.5,
+            color=color,
+            y=0.98,
+            fontweight="bold",
+        )
+        low, high = min(ys), max(ys)
+        pad = max(1.0, (high - low) * 0.15)
+        ax.set_ylim(max(0.0, low - pad), high + pad)
+        ax.yaxis.set_major_locator(MaxNLocator(3, integer=True))
+        ax.tick_params(labelsize=7, length=2)
+        ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        locator = AutoDateLocator(minticks=2, maxticks=4)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        ax.xaxis.get_offset_text().set_fontsize(7)
+        if margin is not None:
+            ax.set_xlim(first - margin, last + margin)
+        if row == 0 and number + columns < len(statuses):
+            ax.tick_params(labelbottom=False)
+    fig.text(
+        left + 3 * width + 0.01,
+        bottom + 0.5 * height,
+        "Each panel on its own scale;\ntimes in UTC.",
+        fontsize=8,
+        color="#757575",
+        va="center",
+    )
+    return _png(fig)
 
 
 def sales_charts(conn: duckdb.DuckDBPyConnection, store_id: str) -> list[Chart]:
