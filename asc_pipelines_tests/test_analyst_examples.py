@@ -8,14 +8,10 @@ import sys
 import textwrap
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
 
-from asc_pipelines.config import load_config
-from asc_pipelines.definitions import build_definitions
 from asc_pipelines.runner import run_sync
-from asc_pipelines.sandbox_setup import write_sandbox_config
 
 pytestmark = pytest.mark.slow
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -28,18 +24,10 @@ def _analyst_queries() -> list[str]:
 
 
 @pytest.fixture
-def synced(tmp_path: Path, small_world: Path, sandbox_factory, monkeypatch: pytest.MonkeyPatch):
-    server = sandbox_factory(small_world)
-    config = write_sandbox_config(
-        tmp_path / "asc.yaml", small_world, server.base_url, rate_scale=50
-    )
-    for name, value in load_config(config).env_defaults.items():
-        monkeypatch.setenv(name, value)
-    data = tmp_path / "data"
-    defs = build_definitions(config_file=config, data_directory=data)
-    instance = dg.DagsterInstance.ephemeral()
-    assert run_sync(defs, data, instance).every_store_ok
-    return server, defs, data, instance
+def synced(sandbox_pipeline):
+    assert sandbox_pipeline.sync().every_store_ok
+    p = sandbox_pipeline
+    return p.server, p.defs, p.data, p.instance
 
 
 def test_every_readme_example_runs_on_the_published_copy(synced) -> None:

@@ -27,6 +27,7 @@ from asc_pipelines.config import load_config
 from asc_pipelines.logic.history import CURRENT_STATE_SQL, STATE_COLUMNS
 from asc_pipelines.logic.status import STATUSES
 from asc_pipelines_tests.browser import chromium, render
+from asc_pipelines_tests.sandbox_edits import edit_listing
 
 pytestmark = pytest.mark.slow
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -56,19 +57,6 @@ def _capture(data: Path, run_id: str, changes: dict) -> Tick:
     return Tick(at.astimezone(UTC), {(r[0], r[1]): r[2:] for r in rows}, changes)
 
 
-def _make_inactive(server, store_id: str, seller_sku: str) -> None:
-    """A seller closes a listing on Amazon."""
-    app = server.app
-    with app.lock:
-        state = app.amazon.stores[store_id]
-        listing = state.listings[seller_sku]
-        state.file.set(listing.row, "status", "Inactive")
-        listing.status = []
-        listing.last_updated = app.clock.now()
-        state.evolved = True
-        state.version += 1
-
-
 def _settle_a_quantity_mismatch(server, data: Path) -> tuple[str, str]:
     """Set one mismatched listing's Amazon quantity to what Magento would list (as a seller
     fixing it by hand would); returns (store, seller SKU)."""
@@ -80,14 +68,7 @@ def _settle_a_quantity_mismatch(server, data: Path) -> tuple[str, str]:
             "  ON e.store_id = m.store_id AND e.magento_sku = m.magento_sku "
             "WHERE i.kind = 'quantity_mismatch' AND i.resolved_at IS NULL ORDER BY 1, 2 LIMIT 1"
         ).fetchone()
-    app = server.app
-    with app.lock:
-        state = app.amazon.stores[store_id]
-        listing = state.listings[sku]
-        state.file.set(listing.row, "quantity", str(quantity))
-        listing.last_updated = app.clock.now()
-        state.evolved = True
-        state.version += 1
+    edit_listing(server, store_id, sku, quantity=str(quantity))
     return store_id, sku
 
 
@@ -337,7 +318,7 @@ def test_history_and_trends_over_eight_days_of_ticks(sandbox_pipeline) -> None:
         key for key, values in sorted(ticks[-1].state.items())
         if values[3] == "active" and values[0] is not None
     )  # fmt: skip
-    _make_inactive(server, closed_store, closed_key.removeprefix("listing:"))
+    edit_listing(server, closed_store, closed_key.removeprefix("listing:"), status="Inactive")
     tick(server.advance(30))
     server.app.clock.advance(24 * 3600)
     tick()

@@ -11,42 +11,13 @@ import dagster as dg
 import duckdb
 import pytest
 
-from asc_pipelines.config import load_config
-from asc_pipelines.definitions import build_definitions
 from asc_pipelines.defs.sync_issues import sync_issues
 from asc_pipelines.runner import run_sync
-from asc_pipelines.sandbox_setup import write_sandbox_config
+from asc_pipelines_tests.sandbox_edits import edit_listing
 
 pytestmark = pytest.mark.slow
 
 KEY = dg.AssetKey("sync_issues")
-
-
-def _with_sync_issues(defs: dg.Definitions) -> dg.Definitions:
-    """The project's definitions plus ``sync_issues`` (as the lead will wire it)."""
-    assets = list(defs.assets or [])
-    if not any(getattr(a, "key", None) == KEY for a in assets):
-        assets.append(sync_issues)
-    return dg.Definitions(
-        assets=assets,
-        jobs=defs.jobs,
-        schedules=defs.schedules,
-        resources=defs.resources,
-        executor=defs.executor,
-    )
-
-
-def _deactivate(server, store_id: str, seller_sku: str) -> None:
-    """Make a listing Inactive on the sandbox's Amazon (as a seller closing it would)."""
-    app = server.app
-    with app.lock:
-        state = app.amazon.stores[store_id]
-        listing = state.listings[seller_sku]
-        state.file.set(listing.row, "status", "Inactive")
-        listing.status = []
-        listing.last_updated = app.clock.now()
-        state.evolved = True
-        state.version += 1
 
 
 def _issues(data: Path) -> dict[str, tuple]:
@@ -58,18 +29,9 @@ def _issues(data: Path) -> dict[str, tuple]:
     return {row[0]: row[1:] for row in rows}
 
 
-def test_two_ticks_open_keep_escalate_and_resolve_issues(
-    tmp_path: Path, small_world: Path, sandbox_factory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    server = sandbox_factory(small_world)
-    config = write_sandbox_config(
-        tmp_path / "asc.yaml", small_world, server.base_url, rate_scale=50
-    )
-    for name, value in load_config(config).env_defaults.items():
-        monkeypatch.setenv(name, value)
-    data = tmp_path / "data"
-    instance = dg.DagsterInstance.ephemeral()
-    defs = _with_sync_issues(build_definitions(config_file=config, data_directory=data))
+def test_two_ticks_open_keep_escalate_and_resolve_issues(sandbox_pipeline) -> None:
+    server, data = sandbox_pipeline.server, sandbox_pipeline.data
+    defs, instance = sandbox_pipeline.defs, sandbox_pipeline.instance
 
     first = run_sync(defs, data, instance)
     assert first.every_store_ok, first.messages
@@ -91,7 +53,7 @@ def test_two_ticks_open_keep_escalate_and_resolve_issues(
     price_issue, (store_id, _, seller_sku, *_) = next(
         (issue_id, row) for issue_id, row in sorted(before.items()) if row[1] == "price_mismatch"
     )
-    _deactivate(server, store_id, seller_sku)
+    edit_listing(server, store_id, seller_sku, status="Inactive")
     server.advance(65)
 
     second = run_sync(defs, data, instance)
