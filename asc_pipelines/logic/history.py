@@ -122,6 +122,7 @@ def record_listing_history(
     for table, column in (
         ("core.listing_history", "valid_from"),
         ("core.listing_history_ticks", "observed_at"),
+        ("core.listing_status_moves", "moved_at"),
     ):
         conn.execute(
             f"DELETE FROM {table} WHERE {column} = $t "
@@ -144,6 +145,7 @@ def record_listing_history(
         SELECT
             n.*,
             o.listing_key IS NULL AS is_new,
+            o.status AS previous_status,
             CASE WHEN o.listing_key IS NULL THEN ['new']
                  ELSE list_filter([
                      CASE WHEN n.status IS DISTINCT FROM o.status THEN 'status' END,
@@ -178,16 +180,34 @@ def record_listing_history(
         {},
     )
     # Listings that left every tab: their open row closes, nothing new opens.
-    tick.closed = _per_store(
-        conn,
+    conn.execute(
         """
-        SELECT o.store_id, count(*) FROM core.listing_history AS o
+        CREATE OR REPLACE TEMP TABLE history_gone AS
+        SELECT o.store_id, o.status FROM core.listing_history AS o
         WHERE o.valid_to IS NULL AND o.store_id IN (SELECT unnest($stores::VARCHAR[]))
           AND NOT EXISTS (SELECT 1 FROM temp.history_state AS n
                           WHERE n.store_id = o.store_id AND n.listing_key = o.listing_key)
-        GROUP BY o.store_id
         """,
         {"stores": stores},
+    )
+    tick.closed = _per_store(
+        conn, "SELECT store_id, count(*) FROM temp.history_gone GROUP BY store_id", {}
+    )
+    # Tab entries and exits of this tick, for the status trend.
+    conn.execute(
+        """
+        INSERT INTO core.listing_status_moves
+        SELECT store_id, status, $t, sum(entries), sum(exits) FROM (
+            SELECT store_id, status, 1 AS entries, 0 AS exits FROM temp.history_changes
+            WHERE previous_status IS DISTINCT FROM status
+            UNION ALL
+            SELECT store_id, previous_status, 0, 1 FROM temp.history_changes
+            WHERE NOT is_new AND previous_status IS DISTINCT FROM status
+            UNION ALL
+            SELECT store_id, status, 0, 1 FROM temp.history_gone
+        ) GROUP BY store_id, status
+        """,
+        {"t": observed_at},
     )
     conn.execute(
         """
@@ -211,8 +231,8 @@ def record_listing_history(
         """,
         {"t": observed_at},
     )
-    conn.execute("DROP TABLE temp.history_state")
-    conn.execute("DROP TABLE temp.history_changes")
+    for temp in ("history_state", "history_changes", "history_gone"):
+        conn.execute(f"DROP TABLE temp.{temp}")
     conn.execute(
         "INSERT INTO core.listing_history_ticks "
         "SELECT s, $t, $added::JSON->>s, $closed::JSON->>s "
@@ -243,6 +263,12 @@ def close_removed_stores(
         params,
     )
     conn.execute(
+        "INSERT INTO core.listing_status_moves SELECT store_id, status, $t, 0, count(*) "
+        "FROM core.listing_history WHERE valid_to IS NULL AND valid_from <= $t "
+        "AND store_id NOT IN (SELECT unnest($stores::VARCHAR[])) GROUP BY store_id, status",
+        params,
+    )
+    conn.execute(
         "UPDATE core.listing_history SET valid_to = $t WHERE valid_to IS NULL "
         "AND valid_from <= $t AND store_id NOT IN (SELECT unnest($stores::VARCHAR[]))",
         params,
@@ -262,8 +288,8 @@ def rebuild_listing_history(conn: duckdb.DuckDBPyConnection, snapshots: str) -> 
     ticks = conn.execute(
         f"SELECT DISTINCT observed_at, store_id FROM {snapshots} ORDER BY observed_at, store_id"
     ).fetchall()
-    conn.execute("DELETE FROM core.listing_history")
-    conn.execute("DELETE FROM core.listing_history_ticks")
+    for table in ("listing_history", "listing_history_ticks", "listing_status_moves"):
+        conn.execute(f"DELETE FROM core.{table}")
     for observed_at, store_id in ticks:
         record_listing_history(
             conn,

@@ -42,7 +42,8 @@ def _replace(conn: duckdb.DuckDBPyConnection, table: str, select_sql: str, param
     return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 
-# Status spans: consecutive history rows of a listing with one status are one stay in that tab.
+# Status spans (used once, to derive core.listing_status_moves for a history recorded before that
+# table existed): consecutive history rows of a listing with one status are one stay in a tab.
 # A listing enters a status when its first row, a row after a status change, or a row after a gap
 # (it had left every tab) starts; it exits when a row ends without a successor of the same status
 # starting at that moment.
@@ -119,15 +120,30 @@ def _status_trend_grain_sql(grain: str, width: str, keep_days: int | None) -> st
     )"""
 
 
+def _backfill_status_moves(conn: duckdb.DuckDBPyConnection) -> None:
+    """A history recorded before ``core.listing_status_moves`` existed: derive its moves once,
+    from the history itself (the same entries and exits the tick-by-tick recording writes)."""
+    if conn.execute("SELECT count(*) FROM core.listing_status_moves").fetchone()[0]:
+        return
+    conn.execute(
+        "INSERT INTO core.listing_status_moves SELECT store_id, status, event_at, "
+        f"sum(entries), sum(exits) FROM ({_STATUS_EVENTS}) GROUP BY store_id, status, event_at"
+    )
+
+
 def refresh_listing_status_trend(conn: duckdb.DuckDBPyConnection, *, as_of: datetime) -> int:
-    """``reporting.listing_status_trend`` from ``core.listing_history``."""
+    """``reporting.listing_status_trend`` from ``core.listing_status_moves`` (the entries and
+    exits ``listing_history`` records each tick): set-based sums over a table of a few rows per
+    store and tick, never a scan of the history."""
     ctes = ",".join(
         _status_trend_grain_sql(grain, width, keep) for grain, (width, keep) in TREND_GRAINS.items()
     )
     union = " UNION ALL ".join(f"SELECT * FROM trend_{grain}" for grain in TREND_GRAINS)
+    _backfill_status_moves(conn)
     sql = f"""
     WITH events AS (
-        SELECT * FROM ({_STATUS_EVENTS}) WHERE event_at <= $as_of
+        SELECT store_id, status, moved_at AS event_at, entries, exits
+        FROM core.listing_status_moves WHERE moved_at <= $as_of
     ), {ctes}
     {union}
     """

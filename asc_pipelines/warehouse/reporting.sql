@@ -50,6 +50,20 @@ COMMENT ON COLUMN core.listing_history_ticks.observed_at IS 'The tick, by the so
 COMMENT ON COLUMN core.listing_history_ticks.rows_added IS 'History rows the tick opened (new listings and changes)';
 COMMENT ON COLUMN core.listing_history_ticks.rows_closed IS 'Listings that left every tab at the tick (rows closed with no successor)';
 
+CREATE TABLE IF NOT EXISTS core.listing_status_moves (
+    store_id VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    moved_at TIMESTAMPTZ NOT NULL,
+    entries BIGINT NOT NULL,
+    exits BIGINT NOT NULL
+);
+COMMENT ON TABLE core.listing_status_moves IS 'Per store, tick and status: listings that entered and left the tab, written with core.listing_history at each tick (what listing_status_trend sums, so it never rescans the history)';
+COMMENT ON COLUMN core.listing_status_moves.store_id IS 'Amazon store id';
+COMMENT ON COLUMN core.listing_status_moves.status IS 'Amazon Sales Channel tab';
+COMMENT ON COLUMN core.listing_status_moves.moved_at IS 'The tick, by the sources'' clock';
+COMMENT ON COLUMN core.listing_status_moves.entries IS 'Listings that entered the tab at the tick (new ones included)';
+COMMENT ON COLUMN core.listing_status_moves.exits IS 'Listings that left the tab at the tick (for another tab or for none)';
+
 CREATE TABLE IF NOT EXISTS reporting.listing_status_trend (
     store_id VARCHAR NOT NULL,
     status VARCHAR NOT NULL,

@@ -15,6 +15,7 @@ from asc_pipelines.logic.history import (
     rebuild_listing_history,
     record_listing_history,
 )
+from asc_pipelines.logic.trends import _backfill_status_moves
 from asc_pipelines.warehouse.schema import ensure_schema
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -297,6 +298,13 @@ def test_rebuilding_from_the_snapshots_gives_the_tick_by_tick_history_row_for_ro
         )
     incremental = _all_history(conn)
     assert len(incremental) > 200  # the sequence really moves
+    # The tab moves written tick by tick are the entries and exits the history itself implies.
+    moves = "SELECT * FROM core.listing_status_moves ORDER BY ALL"
+    recorded = conn.execute(moves).fetchall()
+    assert len(recorded) > 100
+    conn.execute("DELETE FROM core.listing_status_moves")
+    _backfill_status_moves(conn)
+    assert conn.execute(moves).fetchall() == recorded
     rows = rebuild_listing_history(conn, "snapshots")
     assert rows == len(incremental)
     assert _all_history(conn) == incremental
