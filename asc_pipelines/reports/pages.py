@@ -95,7 +95,8 @@ def write_report_pages(
         chart_paths += charts
         cards.append(card)
     index = out_dir / "index.html"
-    index_body = _index_body(cards, list(health.values()))
+    magento = _rows(conn, _MAGENTO_ISSUES_SQL, [])
+    index_body = _index_body(cards, list(health.values()), magento)
     _write_atomic(index, _document("Amazon Sales Channel · Stores", as_of, index_body))
     _remove_stale(out_dir, {index, *store_pages.values(), *chart_paths})
     return ReportPages(index, store_pages, chart_paths, time.monotonic() - started)
@@ -176,6 +177,16 @@ FROM core.sync_issues
 WHERE resolved_at IS NULL AND store_id = ?
 ORDER BY severity = 'error' DESC, first_seen_at, kind, subject
 LIMIT {TOP_ISSUES}
+"""
+
+# Magento-wide issues (invalid identifiers of products, Magento API failures), by kind.
+_MAGENTO_ISSUES_SQL = """
+SELECT kind, max(severity) AS severity, count(*) AS open,
+    arg_min(coalesce(detail, subject), first_seen_at) AS example
+FROM core.sync_issues
+WHERE resolved_at IS NULL AND store_id = 'magento'
+GROUP BY kind
+ORDER BY open DESC, kind
 """
 
 _ISSUE_COUNTS_SQL = """
@@ -472,7 +483,26 @@ def _cell(tag: str, column: str, content: str) -> str:
     return f"<{tag}{align}>{content}</{tag}>"
 
 
-def _index_body(cards: list[str], health: list[Row]) -> str:
+def _magento_section(issues: list[Row]) -> str:
+    """Open sync issues of the Magento catalog itself (store ``magento``), shared by every store:
+    without this section they would be on no page."""
+    if not issues:
+        return ""
+    rows = "".join(
+        f"<tr><td>{_e(issue_kind_label(str(row['kind'])))}</td>"
+        f'<td>{_e(row["severity"])}</td><td class="num">{_count(row["open"])}</td>'
+        f"<td>{_e(row['example'])}</td></tr>"
+        for row in issues
+    )
+    return (
+        "<section><h2>Magento catalog</h2>"
+        "<p>Open sync issues of the Magento catalog, shared by every store.</p>"
+        '<div class="scroll"><table class="wide"><tr><th>Kind</th><th>Severity</th>'
+        f'<th class="num">Open</th><th>Example</th></tr>{rows}</table></div></section>\n'
+    )
+
+
+def _index_body(cards: list[str], health: list[Row], magento: list[Row] | None = None) -> str:
     cards_html = "".join(cards) or '<p class="empty">No stores configured.</p>'
     if health:
         head = "".join(_cell("th", column, heading) for column, heading, _ in _HEALTH_COLUMNS)
@@ -490,6 +520,7 @@ def _index_body(cards: list[str], health: list[Row]) -> str:
         table = f'<p class="empty">{NO_DATA}.</p>'
     return (
         f'<div class="cards">{cards_html}</div>\n<section><h2>Store health</h2>{table}</section>\n'
+        + _magento_section(magento or [])
     )
 
 

@@ -143,6 +143,9 @@ def _insert_sync_issues(conn: duckdb.DuckDBPyConnection) -> None:
         _issue(f"SKU-X {NASTY}", "error", 30, "amazon_listing_error", f"Amazon says {NASTY}"),
         _issue("SKU-RESOLVED", "error", 9000, resolved_at=AS_OF - timedelta(hours=1)),
         _issue("listings", "error", 40, "stale_store", "Last report 45 minutes ago", "uk"),
+        # The Magento catalog's own issues belong to no store: the index lists them.
+        _issue("M-1 upc", "warning", 500, "invalid_identifier", f"UPC 123 {NASTY}", "magento"),
+        _issue("M-2 ean", "warning", 400, "invalid_identifier", "EAN 4006381333932", "magento"),
     ]
     conn.executemany(
         "INSERT INTO core.sync_issues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", issues
@@ -306,6 +309,14 @@ def test_index_has_a_card_per_store_and_the_health_table(report: ReportPages) ->
     assert "3,312.50 USD" in text and "14,789.25 USD" in text
     assert "25.0%" in text  # uk's API error rate, from the store_health table
     assert text.count("<img ") == 3
+
+
+def test_index_lists_the_magento_catalogs_own_open_issues(report: ReportPages) -> None:
+    text = _html(report.index)
+    section = text.split("<h2>Magento catalog</h2>", 1)[1].split("</section>", 1)[0]
+    assert 'Invalid identifier</td><td>warning</td><td class="num">2</td>' in section
+    assert "UPC 123 &lt;b&gt;&amp;&quot;" in section and NASTY not in section  # the oldest
+    assert all("M-1 upc" not in page.read_text("utf-8") for page in report.store_pages.values())
 
 
 def _span(first: str, last: str | None = None) -> tuple[datetime, datetime]:
