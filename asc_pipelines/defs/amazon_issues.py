@@ -15,6 +15,7 @@ from asc_pipelines.defs.metadata import markdown_table, rows_per_store, table_me
 from asc_pipelines.defs.resources import WRITER_POOL, AmazonCredentials, AscSettings
 from asc_pipelines.defs.stores import StoreFetch, fetch_all, land
 from asc_pipelines.warehouse.schema import ensure_schema
+from asc_pipelines.warehouse.transaction import transaction
 
 ISSUE_SEVERITIES = ("ERROR", "WARNING")
 
@@ -62,15 +63,11 @@ def issue_rows(store_id: str, items: list[dict[str, Any]], fetched_at: datetime)
 
 def _replace_issues(conn: duckdb.DuckDBPyConnection, store_id: str, frame: pd.DataFrame) -> None:
     """Swap in a store's current issues, all or nothing."""
-    conn.execute("BEGIN TRANSACTION")
     try:
-        conn.execute("DELETE FROM raw.amazon_listing_issues WHERE store_id = ?", [store_id])
-        conn.register("issue_frame", frame)
-        conn.execute("INSERT INTO raw.amazon_listing_issues BY NAME SELECT * FROM issue_frame")
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
+        with transaction(conn):
+            conn.execute("DELETE FROM raw.amazon_listing_issues WHERE store_id = ?", [store_id])
+            conn.register("issue_frame", frame)
+            conn.execute("INSERT INTO raw.amazon_listing_issues BY NAME SELECT * FROM issue_frame")
     finally:
         conn.unregister("issue_frame")
 

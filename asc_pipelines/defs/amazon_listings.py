@@ -28,6 +28,7 @@ from asc_pipelines.sources.report_flow import ReportOutcome, ReportRequest, adva
 from asc_pipelines.sources.reports import REJECT_SOURCE, stage_listing_report
 from asc_pipelines.warehouse.records import record_api_error, record_fetch
 from asc_pipelines.warehouse.schema import ensure_schema
+from asc_pipelines.warehouse.transaction import transaction
 
 DATASET = "amazon_listings"
 REPORT_TYPE = constants.REPORT_TYPE_ALL_LISTINGS
@@ -108,48 +109,44 @@ def _replace_snapshot(
         _forget_in_flight(conn, store_id)
         outcome.report.path.unlink(missing_ok=True)
         raise SnapshotRejected(store_id, verdict)
-    conn.execute("BEGIN TRANSACTION")
     try:
-        conn.execute("DELETE FROM raw.amazon_listings WHERE store_id = ?", [store_id])
-        conn.execute(
-            "INSERT INTO raw.amazon_listings BY NAME "
-            "SELECT * EXCLUDE (store_id), ? AS store_id, ? AS report_id, ? AS snapshot_at "
-            "FROM stage_listings",
-            [store_id, report_id, snapshot_at],
-        )
-        # Rejected lines belong to a snapshot: the new one's replace the previous one's.
-        conn.execute(
-            "DELETE FROM raw.rejected_rows WHERE source = ? AND store_id = ?",
-            [REJECT_SOURCE, store_id],
-        )
-        conn.execute(
-            "INSERT INTO raw.rejected_rows BY NAME "
-            "SELECT source, ? AS store_id, line_number, raw_line, reason, "
-            "? AS rejected_at, ? AS report_id FROM stage_rejected_rows",
-            [store_id, snapshot_at, report_id],
-        )
-        conn.execute(
-            "INSERT INTO raw.amazon_listing_snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                store_id,
-                report_id,
-                snapshot_at,
-                staged.rows,
-                staged.rejected,
-                staged.variant,
-                staged.charset,
-                outcome.report.bytes_downloaded,
-                run_id,
-            ],
-        )
-        conn.execute(
-            "DELETE FROM raw.report_requests WHERE store_id = ? AND report_type = ?",
-            [store_id, REPORT_TYPE],
-        )
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
+        with transaction(conn):
+            conn.execute("DELETE FROM raw.amazon_listings WHERE store_id = ?", [store_id])
+            conn.execute(
+                "INSERT INTO raw.amazon_listings BY NAME "
+                "SELECT * EXCLUDE (store_id), ? AS store_id, ? AS report_id, ? AS snapshot_at "
+                "FROM stage_listings",
+                [store_id, report_id, snapshot_at],
+            )
+            # Rejected lines belong to a snapshot: the new one's replace the previous one's.
+            conn.execute(
+                "DELETE FROM raw.rejected_rows WHERE source = ? AND store_id = ?",
+                [REJECT_SOURCE, store_id],
+            )
+            conn.execute(
+                "INSERT INTO raw.rejected_rows BY NAME "
+                "SELECT source, ? AS store_id, line_number, raw_line, reason, "
+                "? AS rejected_at, ? AS report_id FROM stage_rejected_rows",
+                [store_id, snapshot_at, report_id],
+            )
+            conn.execute(
+                "INSERT INTO raw.amazon_listing_snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    store_id,
+                    report_id,
+                    snapshot_at,
+                    staged.rows,
+                    staged.rejected,
+                    staged.variant,
+                    staged.charset,
+                    outcome.report.bytes_downloaded,
+                    run_id,
+                ],
+            )
+            conn.execute(
+                "DELETE FROM raw.report_requests WHERE store_id = ? AND report_type = ?",
+                [store_id, REPORT_TYPE],
+            )
     finally:
         conn.execute("DROP TABLE IF EXISTS stage_listings")
         conn.execute("DROP TABLE IF EXISTS stage_rejected_rows")

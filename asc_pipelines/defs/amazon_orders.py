@@ -23,6 +23,7 @@ from asc_pipelines.warehouse.records import (
     set_watermark,
 )
 from asc_pipelines.warehouse.schema import ensure_schema
+from asc_pipelines.warehouse.transaction import transaction
 
 
 def _ts(value: str | None) -> datetime | None:
@@ -231,8 +232,7 @@ def _write_orders(
     conn: duckdb.DuckDBPyConnection, store_id: str, value: dict[str, Any], now: datetime
 ) -> None:
     """Upsert orders (keeping when their lines were fetched), upsert lines, move the watermark."""
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(conn):
         conn.register("order_frame", value["orders"])
         conn.execute(
             "INSERT INTO raw.amazon_orders BY NAME SELECT * FROM order_frame "
@@ -267,7 +267,3 @@ def _write_orders(
             last_full_at=None,
             updated_at=now,
         )
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise

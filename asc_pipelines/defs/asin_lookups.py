@@ -28,6 +28,7 @@ from asc_pipelines.sources.catalog import match_identifiers
 from asc_pipelines.sources.errors import SourceError
 from asc_pipelines.warehouse.records import record_fetch
 from asc_pipelines.warehouse.schema import ensure_schema
+from asc_pipelines.warehouse.transaction import transaction
 
 DATASET = "asin_lookups"
 OPERATION = "searchCatalogItems"
@@ -142,8 +143,7 @@ def _write_lookups(
     """Upsert a store's answers, all or nothing."""
     if not rows:
         return
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(conn):
         conn.executemany(
             "INSERT OR REPLACE INTO core.asin_lookups "
             "(marketplace_id, identifier_type, gtin14, identifier, asins, "
@@ -162,10 +162,6 @@ def _write_lookups(
                 for row in rows
             ],
         )
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
 
 
 @dg.asset(

@@ -9,6 +9,7 @@ from asc_pipelines.defs.status import listings_by_status
 from asc_pipelines.defs.tick import fetch_time
 from asc_pipelines.logic.history import close_removed_stores, record_listing_history
 from asc_pipelines.warehouse.schema import ensure_schema
+from asc_pipelines.warehouse.transaction import transaction
 
 TABLE = "core.listing_history"
 
@@ -51,18 +52,13 @@ def listing_history(
         if observed_at is None:
             context.log.warning("nothing fetched yet: no tick time, history left as it is")
         else:
-            conn.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(conn):
                 tick = record_listing_history(
                     conn,
                     observed_at=observed_at,
                     store_ids=[store for store in store_ids if store in loaded],
                 )
                 removed = close_removed_stores(conn, observed_at=observed_at, store_ids=store_ids)
-                conn.execute("COMMIT")
-            except Exception:
-                conn.execute("ROLLBACK")
-                raise
             for store, rows in removed.items():
                 context.log.warning(f"store {store} is no longer configured: {rows} rows closed")
             for store, latest in tick.skipped.items():

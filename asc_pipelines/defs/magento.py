@@ -27,6 +27,7 @@ from asc_pipelines.warehouse.records import (
     set_watermark,
 )
 from asc_pipelines.warehouse.schema import ensure_schema
+from asc_pipelines.warehouse.transaction import transaction
 
 MAGENTO = "magento"
 DATASET = "magento_catalog"
@@ -150,8 +151,7 @@ def magento_catalog(
             timings["source_items_seconds"] = time.monotonic() - t0
             now = client.server_now()
             new_mark = conn.execute("SELECT max(updated_at) FROM stage_products").fetchone()[0]
-            conn.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(conn):
                 if full:
                     conn.execute("DELETE FROM raw.magento_products")
                 conn.execute(
@@ -177,10 +177,6 @@ def magento_catalog(
                     last_full_at=now if full else last_full,
                     updated_at=now,
                 )
-                conn.execute("COMMIT")
-            except Exception:
-                conn.execute("ROLLBACK")
-                raise
         except Exception as exc:  # the previous catalog stays; the failure is recorded
             failure = record_failure(
                 conn,

@@ -17,6 +17,7 @@ from asc_pipelines.logic.eligibility import refresh_eligibility
 from asc_pipelines.logic.identifiers import refresh_identifier_cache
 from asc_pipelines.logic.matching import refresh_matches
 from asc_pipelines.warehouse.schema import ensure_schema
+from asc_pipelines.warehouse.transaction import transaction
 
 
 def _match_summary(conn: duckdb.DuckDBPyConnection) -> list[list[object]]:
@@ -62,8 +63,7 @@ def product_matches(
         started = time.monotonic()
         normalized = refresh_identifier_cache(conn)
         timings["normalize_seconds"] = round(time.monotonic() - started, 3)
-        conn.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(conn):
             started = time.monotonic()
             refresh_matches(conn, seller_sku_attribute=cfg.matching.seller_sku_attribute)
             timings["match_seconds"] = round(time.monotonic() - started, 3)
@@ -76,10 +76,6 @@ def product_matches(
             for store in cfg.stores:
                 refresh_eligibility(conn, store, computed_at=computed_at)
             timings["eligibility_seconds"] = round(time.monotonic() - started, 3)
-            conn.execute("COMMIT")
-        except Exception:
-            conn.execute("ROLLBACK")
-            raise
         summary = _match_summary(conn)
         metadata = table_metadata(conn, "core.product_matches")
         problems = conn.execute(

@@ -12,6 +12,7 @@ from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
 from asc_pipelines.defs.tick import tick_time
 from asc_pipelines.logic.status import STATUSES, refresh_status
 from asc_pipelines.warehouse.schema import ensure_schema
+from asc_pipelines.warehouse.transaction import transaction
 
 STATUS_PARTITIONS = dg.StaticPartitionsDefinition(list(STATUSES))
 # Run tags that make one run materialize all seven partitions (single-run backfill policy).
@@ -68,8 +69,7 @@ def listings_by_status(
     with duckdb.get_connection() as conn:
         ensure_schema(conn)
         computed_at = tick_time(conn, context.run.run_id)
-        conn.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(conn):
             conn.execute(
                 "DELETE FROM core.listing_status WHERE store_id NOT IN "
                 "(SELECT unnest(?::VARCHAR[]))",
@@ -82,10 +82,6 @@ def listings_by_status(
                     marketplace_id=store.marketplace_id,
                     computed_at=computed_at,
                 )
-            conn.execute("COMMIT")
-        except Exception:
-            conn.execute("ROLLBACK")
-            raise
         unlisted_ineligible = dict(
             conn.execute(
                 "SELECT e.store_id, count(*) FROM core.product_eligibility e "

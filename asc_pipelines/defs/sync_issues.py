@@ -16,6 +16,7 @@ from asc_pipelines.logic.sync_issues import (
     refresh_sync_issues,
 )
 from asc_pipelines.warehouse.schema import ensure_schema
+from asc_pipelines.warehouse.transaction import transaction
 
 TABLE = "core.sync_issues"
 NEWEST_SHOWN = 20
@@ -67,15 +68,10 @@ def sync_issues(
             context.log.warning("nothing fetched yet: no tick time, sync issues left as they are")
             tick = None
         else:
-            conn.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(conn):
                 tick = refresh_sync_issues(
                     conn, now=now, settings=issue_settings, store_ids=store_ids
                 )
-                conn.execute("COMMIT")
-            except Exception:
-                conn.execute("ROLLBACK")
-                raise
         metadata = table_metadata(conn, TABLE)
         newest = _newest(conn, now) if now is not None else []
         severities = dict(

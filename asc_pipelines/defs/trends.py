@@ -17,6 +17,7 @@ from asc_pipelines.defs.tick import fetch_time
 from asc_pipelines.logic import trends
 from asc_pipelines.logic.status import STATUSES
 from asc_pipelines.warehouse.schema import ensure_schema
+from asc_pipelines.warehouse.transaction import transaction
 
 GROUP = "reporting"
 # Every trend runs after the tick's core assets, so all of them see the same tick time (the
@@ -62,13 +63,8 @@ def _refresh(
         if as_of is None:
             context.log.warning(f"nothing fetched yet: {table} left as it is")
         else:
-            conn.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(conn):
                 refresh(conn, as_of)
-                conn.execute("COMMIT")
-            except Exception:
-                conn.execute("ROLLBACK")
-                raise
         metadata = table_metadata(conn, table)
         metadata["as_of"] = as_of.isoformat() if as_of else ""
         metadata.update(summary(conn))
