@@ -12,7 +12,7 @@ import duckdb
 from asc_pipelines.defs.jobs import SYNC_JOB_NAME
 from asc_pipelines.defs.status import ALL_STATUSES_TAGS
 from asc_pipelines.logic.status import STATUSES
-from asc_pipelines.warehouse.schema import PUBLISHED_FILE, WAREHOUSE_FILE
+from asc_pipelines.warehouse.schema import PUBLISHED_FILE, REPORTS_DIR, WAREHOUSE_FILE
 
 DAGSTER_YAML = """\
 # Instance settings for runs started by `asc sync` / `asc demo` / `make dev`.
@@ -215,7 +215,7 @@ def summary_text(data_dir: Path, sync: SyncResult) -> str:
         f"Pipeline's private DuckDB file: {(data_dir / WAREHOUSE_FILE).resolve()}",
         f"Analysts' copy (open read-only): {published.resolve()}",
     ]
-    index = data_dir / "reports" / "index.html"
+    index = data_dir / REPORTS_DIR / "index.html"
     if index.exists():
         lines.append(f"Report pages (open in a browser): {index.resolve()}")
     lines += [

@@ -34,15 +34,16 @@ import duckdb
 
 from asc_pipelines.config import load_config
 from asc_pipelines.definitions import build_definitions
+from asc_pipelines.defs.report_pages import store_headers
 from asc_pipelines.defs.trends import store_infos
 from asc_pipelines.logic import trends
 from asc_pipelines.logic.history import record_listing_history
-from asc_pipelines.reports.pages import StoreHeader, write_report_pages
+from asc_pipelines.reports.pages import write_report_pages
 from asc_pipelines.runner import run_sync
 from asc_pipelines.sandbox.generate import generate_world
 from asc_pipelines.sandbox.server import SandboxServer
 from asc_pipelines.sandbox_setup import write_sandbox_config
-from asc_pipelines.warehouse.schema import WAREHOUSE_FILE
+from asc_pipelines.warehouse.schema import REPORTS_DIR, WAREHOUSE_FILE
 
 TIMED_STEPS = (
     "listing_history",
@@ -192,12 +193,7 @@ def main() -> None:
             "sync_issue_trend": lambda: trends.refresh_sync_issue_trend(conn, as_of=as_of),
             "store_health": lambda: trends.refresh_store_health(conn, as_of=as_of, stores=stores),
             "report_pages": lambda: write_report_pages(
-                conn,
-                work / "reports",
-                [
-                    StoreHeader(s.id, s.name or s.id, s.marketplace_id, s.website)
-                    for s in cfg.stores
-                ],
+                conn, work / REPORTS_DIR, store_headers(cfg)
             ),
         }
         for name, run in timings.items():

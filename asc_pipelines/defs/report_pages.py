@@ -3,12 +3,24 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from asc_pipelines.config import AscConfig
 from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
 from asc_pipelines.defs.trends import TREND_ASSETS
 from asc_pipelines.reports.pages import StoreHeader, write_report_pages
-from asc_pipelines.warehouse.schema import ensure_schema
+from asc_pipelines.warehouse.schema import REPORTS_DIR, ensure_schema
 
-REPORTS_DIR = "reports"
+
+def store_headers(cfg: AscConfig) -> list[StoreHeader]:
+    """The configured stores as their report pages name them."""
+    return [
+        StoreHeader(
+            store_id=store.id,
+            name=store.name or store.id,
+            marketplace_id=store.marketplace_id,
+            website=store.website,
+        )
+        for store in cfg.stores
+    ]
 
 
 @dg.asset(
@@ -29,16 +41,7 @@ def report_pages(
     under ``reports/charts/``), current counts and the top open issues. One file each, nothing
     loaded from the network.
     """
-    cfg = settings.load()
-    stores = [
-        StoreHeader(
-            store_id=store.id,
-            name=store.name or store.id,
-            marketplace_id=store.marketplace_id,
-            website=store.website,
-        )
-        for store in cfg.stores
-    ]
+    stores = store_headers(settings.load())
     out_dir = settings.data_path / REPORTS_DIR
     with duckdb.get_connection() as conn:
         ensure_schema(conn)

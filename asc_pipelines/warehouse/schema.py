@@ -10,6 +10,7 @@ import duckdb
 
 WAREHOUSE_FILE = "warehouse.duckdb"
 PUBLISHED_FILE = "asc.duckdb"
+REPORTS_DIR = "reports"  # the report pages, beside the DuckDB files in ASC_DATA_DIR
 
 
 SCHEMA_FILES = ("schema.sql", "core.sql", "sync_issues.sql", "reporting.sql")
