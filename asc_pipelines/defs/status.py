@@ -1,7 +1,6 @@
 """``listings_by_status``: the seven Amazon Sales Channel tabs, one partition each."""
 
 import warnings
-from collections.abc import Iterator
 
 import dagster as dg
 import duckdb
@@ -57,13 +56,13 @@ def _partition_metadata(conn: duckdb.DuckDBPyConnection, status: str) -> dict[st
 )
 def listings_by_status(
     context: dg.AssetExecutionContext, settings: AscSettings, duckdb: DuckDBResource
-) -> Iterator[dg.MaterializeResult | dg.AssetMaterialization]:
+) -> dg.MaterializeResult:
     """Every listing and every listable product in its Amazon Sales Channel tab, with the reason.
 
     ``core.listing_status``: Active, Ready to List, Inactive, Ineligible, Incomplete, Ended and
     New Third Party, each row with a machine-readable ``reason_code``. One run computes all seven
-    partitions together (they partition one classification); each partition's materialization
-    carries its rows per store and its top reasons.
+    partitions together (they partition one classification) and records one materialization per
+    partition, carrying that partition's rows per store and top reasons.
     """
     cfg = settings.load()
     with duckdb.get_connection() as conn:
@@ -90,14 +89,14 @@ def listings_by_status(
                 "GROUP BY e.store_id"
             ).fetchall()
         )
-        per_partition = {key: _partition_metadata(conn, key) for key in context.partition_keys}
-    yield dg.MaterializeResult(
+        for key in context.partition_keys:
+            context.add_asset_metadata(_partition_metadata(conn, key), partition_key=key)
+    # Dagster turns this one result into one materialization per partition of the run, each with
+    # the metadata above for its own partition plus this metadata shared by all seven.
+    return dg.MaterializeResult(
         metadata={
             "products_neither_listed_nor_eligible": {
                 k: int(v) for k, v in unlisted_ineligible.items()
             },
         }
     )
-    # The latest materialization of each partition carries that partition's own counts.
-    for key, metadata in per_partition.items():
-        yield dg.AssetMaterialization(asset_key=context.asset_key, partition=key, metadata=metadata)
