@@ -19,7 +19,13 @@ which Dagster evaluates a non-partitioned check once (its evaluation has no part
 materialization, and the raw assets materialize every tick even when a store failed, so it shows
 the pipeline (schedule, daemon, runs) stopping, not one store going stale: that is the
 ``stale_store`` sync issue's job, and ``snapshot_not_shrunk`` for refused snapshots.
+
+Every figure in a check's metadata (counts, shares, thresholds) is a number, one entry per figure
+and, per store, ``<figure>/<store_id>`` (``matched_share/us``), so the Dagster UI can plot it across
+evaluations; only store ids and the sample tables are text.
 """
+
+from collections.abc import Mapping
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -29,6 +35,12 @@ from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
 from asc_pipelines.logic.snapshot_guard import SHRINK_CODE, CheckSettings, parse_shrink_message
 
 SAMPLE_ROWS = 20
+Figure = int | float
+
+
+def per_store(figure: str, values: Mapping[str, Figure]) -> dict[str, Figure]:
+    """One numeric metadata entry per store, ``<figure>/<store_id>``, in store order."""
+    return {f"{figure}/{store_id}": values[store_id] for store_id in sorted(values)}
 
 
 def check_settings(cfg: object) -> CheckSettings:
@@ -48,14 +60,18 @@ def unique_store_seller_sku(duckdb: DuckDBResource) -> dg.AssetCheckResult:
             "SELECT store_id, seller_sku, count(*) AS n FROM raw.amazon_listings "
             "GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC, store_id, seller_sku"
         ).fetchall()
-        total = int(conn.execute("SELECT count(*) FROM raw.amazon_listings").fetchone()[0])
-    per_store: dict[str, int] = {}
-    for store_id, _sku, _n in duplicates:
-        per_store[store_id] = per_store.get(store_id, 0) + 1
+        per_key = conn.execute(
+            "SELECT store_id, sum(n) AS listings, count(*) FILTER (WHERE n > 1) AS duplicated "
+            "FROM (SELECT store_id, seller_sku, count(*) AS n FROM raw.amazon_listings "
+            "GROUP BY ALL) GROUP BY store_id ORDER BY store_id"
+        ).fetchall()
+    listings = {store_id: int(n) for store_id, n, _ in per_key}
+    duplicated = {store_id: int(d) for store_id, _, d in per_key}
     metadata: dict[str, object] = {
-        "listings": total,
+        "listings": sum(listings.values()),
         "duplicated_keys": len(duplicates),
-        "duplicated_keys_per_store": per_store,
+        **per_store("listings", listings),
+        **per_store("duplicated_keys", duplicated),
     }
     if duplicates:
         metadata["sample"] = markdown_table(
@@ -76,8 +92,9 @@ def unique_store_seller_sku(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     pool=WRITER_POOL,
 )
 def snapshot_not_shrunk(
-    context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
+    context: dg.AssetCheckExecutionContext, settings: AscSettings, duckdb: DuckDBResource
 ) -> dg.AssetCheckResult:
+    max_shrink_share = check_settings(settings.load()).max_snapshot_shrink_share
     with duckdb.get_connection() as conn:
         refused = conn.execute(
             "SELECT store_id, any_value(message ORDER BY occurred_at DESC) "
@@ -103,10 +120,12 @@ def snapshot_not_shrunk(
         stores = ", ".join(store_id for store_id, _ in refused)
         summary = f"snapshot refused for {stores}: the last good snapshot stays"
     metadata: dict[str, object] = {
+        "max_snapshot_shrink_share": float(max_shrink_share),
         "stores_refused": [store_id for store_id, _ in refused],
-        "refused_rows": refused_rows,
-        "last_good_rows": last_good_rows,
-        "rows_kept": {store_id: int(kept.get(store_id, 0)) for store_id, _ in refused},
+        "refused_stores": len(refused),
+        **per_store("refused_rows", refused_rows),
+        **per_store("last_good_rows", last_good_rows),
+        **per_store("rows_kept", {store_id: int(kept.get(store_id, 0)) for store_id, _ in refused}),
     }
     if refused:
         metadata["refusals"] = markdown_table(
@@ -130,11 +149,12 @@ def snapshot_not_shrunk(
 def matched_share(settings: AscSettings, duckdb: DuckDBResource) -> dg.AssetCheckResult:
     threshold = check_settings(settings.load()).min_matched_share
     with duckdb.get_connection() as conn:
-        per_store = conn.execute(
+        per_store_rows = conn.execute(
             "SELECT store_id, count(*) AS listings, count(magento_sku) AS matched "
             "FROM core.product_matches GROUP BY store_id ORDER BY store_id"
         ).fetchall()
-    shares = {store_id: matched / listings for store_id, listings, matched in per_store}
+    rows = [(store_id, int(n), int(m)) for store_id, n, m in per_store_rows]
+    shares = {store_id: matched / listings for store_id, listings, matched in rows}
     below = sorted(store_id for store_id, share in shares.items() if share < threshold)
     summary = None
     if below:
@@ -145,15 +165,15 @@ def matched_share(settings: AscSettings, duckdb: DuckDBResource) -> dg.AssetChec
         passed=not below,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
-            "threshold": threshold,
-            "matched_share_per_store": {k: round(v, 4) for k, v in shares.items()},
+            "threshold": float(threshold),
             "stores_below_threshold": below,
+            "stores_below_threshold_count": len(below),
+            **per_store("matched_share", {k: round(v, 4) for k, v in shares.items()}),
+            **per_store("listings", {s: n for s, n, _ in rows}),
+            **per_store("matched", {s: m for s, _, m in rows}),
             "per_store": markdown_table(
                 ["store", "listings", "matched", "share", "below threshold"],
-                [
-                    [s, n, m, f"{shares[s]:.1%}", "yes" if s in below else ""]
-                    for s, n, m in per_store
-                ],
+                [[s, n, m, f"{shares[s]:.1%}", "yes" if s in below else ""] for s, n, m in rows],
             ),
         },
         description=summary,
@@ -190,18 +210,22 @@ def one_status_per_listing(duckdb: DuckDBResource) -> dg.AssetCheckResult:
             ORDER BY problem, store_id, seller_sku
             """
         ).fetchall()
-        listings = int(conn.execute("SELECT count(*) FROM raw.amazon_listings").fetchone()[0])
+        listings = dict(
+            conn.execute(
+                "SELECT store_id, count(*) FROM raw.amazon_listings GROUP BY store_id"
+            ).fetchall()
+        )
     counts = {"missing": 0, "several": 0, "not_in_snapshot": 0}
-    per_store: dict[str, int] = {}
+    problems_per_store = dict.fromkeys(listings, 0)
     for store_id, _sku, problem, _statuses in problems:
         counts[problem] += 1
-        per_store[store_id] = per_store.get(store_id, 0) + 1
+        problems_per_store[store_id] = problems_per_store.get(store_id, 0) + 1
     metadata: dict[str, object] = {
-        "listings": listings,
+        "listings": int(sum(listings.values())),
         "listings_without_status": counts["missing"],
         "listings_in_several_statuses": counts["several"],
         "statuses_of_unknown_listings": counts["not_in_snapshot"],
-        "problems_per_store": per_store,
+        **per_store("problems", problems_per_store),
     }
     if problems:
         metadata["sample"] = markdown_table(

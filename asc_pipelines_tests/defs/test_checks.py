@@ -80,6 +80,23 @@ def _meta(evaluation: dg.AssetCheckEvaluation, key: str) -> object:
     return evaluation.metadata[key].value
 
 
+NUMBERS = (dg.IntMetadataValue, dg.FloatMetadataValue)
+
+
+def _assert_figures_are_numbers(evaluation: dg.AssetCheckEvaluation, *text: str) -> None:
+    """Every metadata entry but the named ``text`` ones is an int or float value (the Dagster UI
+    plots those across evaluations); the text ones are store ids or a Markdown table."""
+    for key, value in evaluation.metadata.items():
+        if key in text:
+            assert isinstance(value, dg.MarkdownMetadataValue) or (
+                isinstance(value, dg.JsonMetadataValue)
+                and all(isinstance(item, str) for item in value.value)  # type: ignore[union-attr]
+            ), (evaluation.check_name, key, value)
+        else:
+            assert isinstance(value, NUMBERS), (evaluation.check_name, key, value)
+    assert set(text) <= set(evaluation.metadata), (evaluation.check_name, text)
+
+
 # --- amazon_listings_snapshot: the guard in a stand-in asset, both checks -------------------
 
 
@@ -149,9 +166,13 @@ def test_a_shrunk_snapshot_is_refused_the_last_good_one_stays_and_downstream_is_
     shrunk = _evaluation(second, "snapshot_not_shrunk")
     assert not shrunk.passed and shrunk.severity == dg.AssetCheckSeverity.ERROR
     assert _meta(shrunk, "stores_refused") == ["us"]
-    assert _meta(shrunk, "refused_rows") == {"us": 3}
-    assert _meta(shrunk, "last_good_rows") == {"us": 10}
-    assert _meta(shrunk, "rows_kept") == {"us": 10}
+    assert _meta(shrunk, "refused_stores") == 1
+    assert _meta(shrunk, "refused_rows/us") == 3
+    assert _meta(shrunk, "last_good_rows/us") == 10
+    assert _meta(shrunk, "rows_kept/us") == 10
+    assert _meta(shrunk, "max_snapshot_shrink_share") == 0.5
+    _assert_figures_are_numbers(shrunk, "stores_refused", "refusals")
+    _assert_figures_are_numbers(_evaluation(second, "unique_store_seller_sku"))
     assert "us" in (shrunk.description or "")
     # Blocking: the check's step failed and product_matches did not run in this tick.
     assert [e.step_key for e in second.get_step_failure_events()] == [
@@ -174,7 +195,10 @@ def test_a_shrunk_snapshot_is_refused_the_last_good_one_stays_and_downstream_is_
     third = _materialize(
         [_snapshot_asset({"us": 9, "uk": 6}), downstream_matches, *SNAPSHOT_CHECKS], resources
     )
-    assert third.success and _evaluation(third, "snapshot_not_shrunk").passed
+    passed = _evaluation(third, "snapshot_not_shrunk")
+    assert third.success and passed.passed
+    assert _meta(passed, "refused_stores") == 0
+    _assert_figures_are_numbers(passed, "stores_refused")
 
 
 def test_any_shrink_is_accepted_with_a_share_of_one(resources: dict[str, object]) -> None:
@@ -200,8 +224,11 @@ def test_unique_store_seller_sku_fails_on_duplicates(resources: dict[str, object
     evaluation = _evaluation(result, "unique_store_seller_sku")
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
     assert _meta(evaluation, "duplicated_keys") == 2
-    assert _meta(evaluation, "duplicated_keys_per_store") == {"us": 1, "uk": 1}
+    assert _meta(evaluation, "duplicated_keys/us") == 1
+    assert _meta(evaluation, "duplicated_keys/uk") == 1
     assert _meta(evaluation, "listings") == 6
+    assert _meta(evaluation, "listings/us") == 3
+    _assert_figures_are_numbers(evaluation, "sample")
     assert "| us | A | 2 |" in _meta(evaluation, "sample")  # type: ignore[operator]
     assert result.success  # not blocking
 
@@ -232,9 +259,13 @@ def test_matched_share_warns_for_the_store_below_the_threshold(
     assert result.success  # a WARN never fails the run
     evaluation = _evaluation(result, "matched_share")
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
-    assert _meta(evaluation, "matched_share_per_store") == {"uk": 0.25, "us": 0.8}
+    assert _meta(evaluation, "matched_share/uk") == 0.25
+    assert _meta(evaluation, "matched_share/us") == 0.8
+    assert (_meta(evaluation, "listings/us"), _meta(evaluation, "matched/us")) == (5, 4)
     assert _meta(evaluation, "stores_below_threshold") == ["uk"]
+    assert _meta(evaluation, "stores_below_threshold_count") == 1
     assert _meta(evaluation, "threshold") == 0.5
+    _assert_figures_are_numbers(evaluation, "stores_below_threshold", "per_store")
     assert evaluation.description == "matched share below 50%: uk 25.0%"
 
 
@@ -314,6 +345,8 @@ def test_one_status_per_listing_passes_once_for_a_run_of_all_seven_partitions(
     evaluation = _evaluation(result, "one_status_per_listing")
     assert evaluation.passed and evaluation.partition is None
     assert _meta(evaluation, "listings") == 4
+    assert (_meta(evaluation, "problems/us"), _meta(evaluation, "problems/uk")) == (0, 0)
+    _assert_figures_are_numbers(evaluation)
 
 
 def test_one_status_per_listing_fails_on_missing_doubled_and_unknown_listings(
@@ -333,7 +366,8 @@ def test_one_status_per_listing_fails_on_missing_doubled_and_unknown_listings(
     assert _meta(evaluation, "listings_without_status") == 2
     assert _meta(evaluation, "listings_in_several_statuses") == 1
     assert _meta(evaluation, "statuses_of_unknown_listings") == 1
-    assert _meta(evaluation, "problems_per_store") == {"uk": 2, "us": 2}
+    assert (_meta(evaluation, "problems/us"), _meta(evaluation, "problems/uk")) == (2, 2)
+    _assert_figures_are_numbers(evaluation, "sample")
     assert "| us | b | several | ended, inactive |" in _meta(evaluation, "sample")  # type: ignore[operator]
 
 
