@@ -47,10 +47,15 @@ def report_pages(
         ensure_schema(conn)
         pages = write_report_pages(conn, out_dir, stores)
     context.log.info(f"report pages written: {pages.index}")
+    # Path values, not text: the UI shows each as a file path with a copy button (a file:// link
+    # would be blocked by the browser showing the UI).
     return dg.MaterializeResult(
         metadata={
             "index": dg.MetadataValue.path(str(pages.index.resolve())),
-            "store_pages": {k: str(v.resolve()) for k, v in sorted(pages.store_pages.items())},
+            **{
+                f"store_page/{store_id}": dg.MetadataValue.path(str(page.resolve()))
+                for store_id, page in sorted(pages.store_pages.items())
+            },
             "charts": len(pages.charts),
             "render_seconds": round(pages.seconds, 3),
         }
