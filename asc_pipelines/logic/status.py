@@ -23,7 +23,14 @@ STATUSES = (
 
 _LISTINGS_SQL = """
 INSERT INTO core.listing_status
-WITH issues AS (
+WITH coded_issues AS (
+    -- Amazon may send an issue with an empty or blank code: that is no code (README: "the
+    -- issue's code, else not_provided"); a reason_code is never blank.
+    SELECT *, NULLIF(regexp_replace(code, '^\\s+|\\s+$', '', 'g'), '') AS issue_code
+    FROM raw.amazon_listing_issues
+    WHERE store_id = $store_id
+),
+issues AS (
     SELECT seller_sku,
         bool_or(severity = 'ERROR' AND list_contains(categories, 'MISSING_ATTRIBUTE'))
             AS missing_attribute,
@@ -32,15 +39,15 @@ WITH issues AS (
                 WHERE severity = 'ERROR' AND list_contains(categories, 'MISSING_ATTRIBUTE'))
         ))), ', ') AS missing_names,
         bool_or(list_contains(enforcement_actions, 'LISTING_SUPPRESSED')) AS suppressed,
-        -- The issue that explains an inactive listing: a suppressing one, else an ERROR one.
-        arg_min(code, (NOT list_contains(enforcement_actions, 'LISTING_SUPPRESSED'),
-            severity <> 'ERROR', code)) AS inactive_code,
+        -- The issue that explains an inactive listing: a suppressing one, else an ERROR one;
+        -- among equals one with a code.
+        arg_min(issue_code, (NOT list_contains(enforcement_actions, 'LISTING_SUPPRESSED'),
+            severity <> 'ERROR', issue_code IS NULL, issue_code)) AS inactive_code,
         arg_min(message, (NOT list_contains(enforcement_actions, 'LISTING_SUPPRESSED'),
-            severity <> 'ERROR', code)) AS inactive_message,
+            severity <> 'ERROR', issue_code IS NULL, issue_code)) AS inactive_message,
         bool_or(list_contains(enforcement_actions, 'LISTING_SUPPRESSED') OR severity = 'ERROR')
             AS has_explaining_issue
-    FROM raw.amazon_listing_issues
-    WHERE store_id = $store_id
+    FROM coded_issues
     GROUP BY seller_sku
 ),
 candidates AS (
@@ -52,18 +59,18 @@ classified AS (
         CASE
             WHEN m.magento_sku IS NULL THEN 'new_third_party'
             WHEN NOT e.eligible THEN 'ineligible'
-            WHEN coalesce(i.missing_attribute, false) OR lower(l.status) = 'incomplete'
+            WHEN coalesce(i.missing_attribute, false) OR l.report_status = 'incomplete'
                 THEN 'incomplete'
-            WHEN lower(l.status) = 'inactive' OR coalesce(i.suppressed, false) THEN 'inactive'
+            WHEN l.report_status = 'inactive' OR coalesce(i.suppressed, false) THEN 'inactive'
             ELSE 'active'
         END AS status,
         CASE
             WHEN m.magento_sku IS NULL AND m.candidate_count = 0 THEN 'no_catalog_match'
             WHEN m.magento_sku IS NULL THEN 'ambiguous_match'
             WHEN NOT e.eligible THEN e.ineligible_reason
-            WHEN coalesce(i.missing_attribute, false) OR lower(l.status) = 'incomplete'
+            WHEN coalesce(i.missing_attribute, false) OR l.report_status = 'incomplete'
                 THEN 'amazon_missing_attribute'
-            WHEN lower(l.status) = 'inactive' OR coalesce(i.suppressed, false)
+            WHEN l.report_status = 'inactive' OR coalesce(i.suppressed, false)
                 THEN CASE WHEN coalesce(i.has_explaining_issue, false)
                     THEN coalesce(i.inactive_code, 'not_provided') ELSE 'not_provided' END
             ELSE 'listed'
@@ -73,14 +80,18 @@ classified AS (
                 THEN m.method || ' matches ' || c.skus
             WHEN m.magento_sku IS NULL THEN NULL
             WHEN NOT e.eligible THEN NULL
-            WHEN coalesce(i.missing_attribute, false) OR lower(l.status) = 'incomplete'
+            WHEN coalesce(i.missing_attribute, false) OR l.report_status = 'incomplete'
                 THEN NULLIF(i.missing_names, '')
-            WHEN lower(l.status) = 'inactive' OR coalesce(i.suppressed, false)
+            WHEN l.report_status = 'inactive' OR coalesce(i.suppressed, false)
                 THEN CASE WHEN coalesce(i.has_explaining_issue, false)
                     THEN i.inactive_message END
         END AS reason_detail
     FROM core.product_matches m
-    JOIN raw.amazon_listings l USING (store_id, seller_sku)
+    JOIN (
+        -- The report's status as written (raw keeps it): any case, maybe padded.
+        SELECT *, lower(trim(status)) AS report_status FROM raw.amazon_listings
+        WHERE store_id = $store_id
+    ) l USING (store_id, seller_sku)
     LEFT JOIN core.product_eligibility e
         ON e.store_id = m.store_id AND e.magento_sku = m.magento_sku
     LEFT JOIN issues i ON i.seller_sku = m.seller_sku

@@ -426,7 +426,9 @@ def test_missing_attribute_warning_does_not_make_incomplete() -> None:
     assert run(conn, US)[("us", "P")] == ("active", "listed", None)
 
 
-@pytest.mark.parametrize("report_status", ["Incomplete", "INCOMPLETE", "incomplete"])
+@pytest.mark.parametrize(
+    "report_status", ["Incomplete", "INCOMPLETE", "incomplete", " Incomplete "]
+)
 def test_incomplete_amazon_missing_attribute_from_report_status(report_status: str) -> None:
     conn = warehouse()
     add_product(conn, "P")
@@ -450,7 +452,7 @@ def test_ineligible_comes_before_amazon_missing_attribute() -> None:
     assert run(conn, US)[("us", "P")][:2] == ("ineligible", "out_of_stock")
 
 
-@pytest.mark.parametrize("report_status", ["Inactive", "INACTIVE"])
+@pytest.mark.parametrize("report_status", ["Inactive", "INACTIVE", "Inactive "])
 def test_inactive_not_provided_from_report_status_without_issue(report_status: str) -> None:
     conn = warehouse()
     add_product(conn, "P")
@@ -495,6 +497,71 @@ def test_inactive_report_status_with_suppression_issue_gives_its_code() -> None:
         enforcement_actions=["LISTING_SUPPRESSED"],
     )
     assert run(conn, US)[("us", "P")] == ("inactive", "8541", "Pricing error")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        pytest.param("", id="empty"),
+        pytest.param(None, id="null"),
+        pytest.param("   ", id="spaces"),
+        pytest.param("\t\n", id="tab-newline"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("report_status", "severity", "enforcement_actions"),
+    [
+        ("Active", "WARNING", ["LISTING_SUPPRESSED"]),  # suppressed by the issue
+        ("Inactive", "ERROR", []),  # inactive in the report, an ERROR issue explains it
+    ],
+)
+def test_inactive_issue_without_a_code_gives_not_provided(
+    code: str | None, report_status: str, severity: str, enforcement_actions: list[str]
+) -> None:
+    conn = warehouse()
+    add_product(conn, "P")
+    add_listing(conn, "us", "P", asin=asin(1), status=report_status)
+    add_issue(
+        conn,
+        "us",
+        "P",
+        code=code,
+        message="Listing removed",
+        severity=severity,
+        enforcement_actions=enforcement_actions,
+    )
+    assert run(conn, US)[("us", "P")] == ("inactive", "not_provided", "Listing removed")
+
+
+def test_inactive_prefers_a_suppressing_issue_with_a_code_over_one_without() -> None:
+    conn = warehouse()
+    add_product(conn, "P")
+    add_listing(conn, "us", "P", asin=asin(1))
+    for code, message in (("", "No code"), ("18027", "Main image"), (None, "Null code")):
+        add_issue(
+            conn,
+            "us",
+            "P",
+            code=code,
+            message=message,
+            enforcement_actions=["LISTING_SUPPRESSED"],
+        )
+    assert run(conn, US)[("us", "P")] == ("inactive", "18027", "Main image")
+
+
+def test_inactive_code_is_trimmed() -> None:
+    conn = warehouse()
+    add_product(conn, "P")
+    add_listing(conn, "us", "P", asin=asin(1))
+    add_issue(
+        conn,
+        "us",
+        "P",
+        code=" 18027\t",
+        message="Main image",
+        enforcement_actions=["LISTING_SUPPRESSED"],
+    )
+    assert run(conn, US)[("us", "P")] == ("inactive", "18027", "Main image")
 
 
 def test_missing_attribute_comes_before_suppression() -> None:
@@ -868,6 +935,7 @@ def _mixed_world() -> tuple[duckdb.DuckDBPyConnection, list]:
     add_product(conn, "MINT", asin=asin(11), condition="Mint-ish")
     add_product(conn, "GONE", asin=asin(12), website_codes=both)
     add_product(conn, "SUPPRESSED", asin=asin(13))
+    add_product(conn, "NO-CODE", asin=asin(14), website_codes=both)
     add_lookup(conn, "UPC", upc(8), [asin(80), asin(81)])
     add_lookup(conn, "UPC", upc(9), [asin(90)], variation_parent_asins=[asin(90)])
     add_lookup(conn, "UPC", upc(10), [asin(100)])
@@ -898,6 +966,15 @@ def _mixed_world() -> tuple[duckdb.DuckDBPyConnection, list]:
             message="Suppressed",
             enforcement_actions=["LISTING_SUPPRESSED"],
         )
+        add_listing(conn, store_id, "NO-CODE", asin=asin(14))
+        add_issue(
+            conn,
+            store_id,
+            "NO-CODE",
+            code="" if store_id == "us" else None,
+            message="Suppressed without a code",
+            enforcement_actions=["LISTING_SUPPRESSED"],
+        )
     run(conn, stores)
     remove_listing(conn, "us", "GONE")
     return conn, stores
@@ -917,6 +994,7 @@ def test_mixed_world_statuses() -> None:
         ("us", "PRICEY"): ("ineligible", "rule:1"),
         ("us", "LOW-STOCK"): ("incomplete", "amazon_missing_attribute"),
         ("us", "SUPPRESSED"): ("inactive", "5461"),
+        ("us", "NO-CODE"): ("inactive", "not_provided"),
         ("us", "GONE"): ("ended", "removed_from_amazon"),
         ("us", "TWIN-1"): ("ready_to_list", "asin_resolved"),
         ("us", "TWIN-2"): ("ready_to_list", "asin_resolved"),
@@ -936,6 +1014,7 @@ def test_mixed_world_statuses() -> None:
         ("uk", "LOW-STOCK"): ("ineligible", "out_of_stock"),
         ("uk", "GONE"): ("active", "listed"),
         ("uk", "SUPPRESSED"): ("ineligible", "not_in_website"),
+        ("uk", "NO-CODE"): ("inactive", "not_provided"),
         ("uk", "PENDING"): ("incomplete", "asin_lookup_pending"),
         ("uk", "NO-ID"): ("incomplete", "unable_to_assign"),
         ("uk", "RESOLVED"): ("incomplete", "asin_lookup_pending"),
@@ -956,8 +1035,10 @@ def test_every_listing_of_the_snapshot_has_exactly_one_status() -> None:
     assert keyed == listings  # each exactly once, none extra
     statuses = conn.execute("SELECT DISTINCT status FROM core.listing_status").fetchall()
     assert {s for (s,) in statuses} <= set(STATUSES)
+    # No reason is ever missing or blank, whatever Amazon sent (README, Listing statuses).
     assert conn.execute(
-        "SELECT count(*) FROM core.listing_status WHERE status IS NULL OR reason_code IS NULL"
+        "SELECT count(*) FROM core.listing_status "
+        "WHERE status IS NULL OR coalesce(trim(reason_code), '') = ''"
     ).fetchone() == (0,)
 
 
