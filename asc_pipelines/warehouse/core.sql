@@ -30,6 +30,8 @@ COMMENT ON COLUMN core.identifier_problems.source IS 'magento (a product attribu
 COMMENT ON COLUMN core.identifier_problems.store_id IS 'The Amazon store for amazon rows; NULL for Magento products';
 COMMENT ON COLUMN core.identifier_problems.sku IS 'Magento SKU or Amazon seller SKU';
 COMMENT ON COLUMN core.identifier_problems.attribute IS 'upc, ean, isbn, gtin, or product-id for Amazon';
+COMMENT ON COLUMN core.identifier_problems.value IS 'The identifier exactly as Magento or Amazon gave it';
+COMMENT ON COLUMN core.identifier_problems.problem IS 'Why it is unusable: check digit does not match, wrong number of digits, not a number, not a valid prefix, <n> digits is not a valid <TYPE> length, or empty';
 
 CREATE TABLE IF NOT EXISTS core.product_matches (
     store_id VARCHAR NOT NULL,
@@ -43,6 +45,9 @@ CREATE TABLE IF NOT EXISTS core.product_matches (
     PRIMARY KEY (store_id, seller_sku)
 );
 COMMENT ON TABLE core.product_matches IS 'Every Amazon listing of the latest snapshot and the Magento product it matches, by the first rule that finds candidates: seller_sku, then asin, then product_id';
+COMMENT ON COLUMN core.product_matches.store_id IS 'Amazon store id from asc.yaml';
+COMMENT ON COLUMN core.product_matches.seller_sku IS 'The Amazon listing (raw.amazon_listings.seller_sku)';
+COMMENT ON COLUMN core.product_matches.asin IS 'ASIN of the listing, as in the report';
 COMMENT ON COLUMN core.product_matches.magento_sku IS 'The matched product; NULL when no rule found a candidate or the deciding rule found several';
 COMMENT ON COLUMN core.product_matches.method IS 'The deciding rule: seller_sku, asin or product_id; NULL when no rule found a candidate';
 COMMENT ON COLUMN core.product_matches.candidate_count IS 'Candidates the deciding rule found: 1 = matched, 2+ = ambiguous (see core.match_candidates), 0 = none';
@@ -56,6 +61,10 @@ CREATE TABLE IF NOT EXISTS core.match_candidates (
     magento_sku VARCHAR NOT NULL
 );
 COMMENT ON TABLE core.match_candidates IS 'The products an ambiguous listing could be: every candidate of its deciding rule';
+COMMENT ON COLUMN core.match_candidates.store_id IS 'Amazon store id from asc.yaml';
+COMMENT ON COLUMN core.match_candidates.seller_sku IS 'The ambiguous Amazon listing';
+COMMENT ON COLUMN core.match_candidates.method IS 'The deciding rule that found several candidates: seller_sku, asin or product_id';
+COMMENT ON COLUMN core.match_candidates.magento_sku IS 'One candidate Magento product';
 
 CREATE TABLE IF NOT EXISTS core.match_history (
     store_id VARCHAR NOT NULL,
@@ -66,6 +75,11 @@ CREATE TABLE IF NOT EXISTS core.match_history (
     PRIMARY KEY (store_id, seller_sku, magento_sku)
 );
 COMMENT ON TABLE core.match_history IS 'Which products each store''s listings have matched, ever: how a product no longer listed is known to have Ended';
+COMMENT ON COLUMN core.match_history.store_id IS 'Amazon store id from asc.yaml';
+COMMENT ON COLUMN core.match_history.seller_sku IS 'The Amazon listing';
+COMMENT ON COLUMN core.match_history.magento_sku IS 'A Magento product the listing matched';
+COMMENT ON COLUMN core.match_history.first_matched_at IS 'Snapshot time (Amazon server clock, UTC) of the first listing report that matched them';
+COMMENT ON COLUMN core.match_history.last_matched_at IS 'Snapshot time (Amazon server clock, UTC) of the latest listing report that matched them';
 
 CREATE TABLE IF NOT EXISTS core.product_eligibility (
     store_id VARCHAR NOT NULL,
@@ -83,13 +97,18 @@ CREATE TABLE IF NOT EXISTS core.product_eligibility (
     PRIMARY KEY (store_id, magento_sku)
 );
 COMMENT ON TABLE core.product_eligibility IS 'Every Magento product judged against every store''s listing rules';
+COMMENT ON COLUMN core.product_eligibility.store_id IS 'Amazon store id from asc.yaml';
+COMMENT ON COLUMN core.product_eligibility.magento_sku IS 'The Magento product (raw.magento_products.sku)';
+COMMENT ON COLUMN core.product_eligibility.eligible IS 'True when every eligibility check and listing rule of the store holds';
 COMMENT ON COLUMN core.product_eligibility.ineligible_reason IS 'First failing rule: unsupported_type, disabled, not_in_website, out_of_stock or rule:<n>; NULL when eligible';
+COMMENT ON COLUMN core.product_eligibility.salable_qty IS 'Salable quantity (raw.magento_products.salable_qty) the stock check used';
 COMMENT ON COLUMN core.product_eligibility.listed_qty IS 'Quantity the listing should show: salable quantity capped by the store''s maximum';
 COMMENT ON COLUMN core.product_eligibility.condition_type IS 'Listings Items conditionType (new_new, used_like_new, ...) from the product or the store default; NULL when it cannot be resolved';
 COMMENT ON COLUMN core.product_eligibility.amazon_asin IS 'The product''s own ASIN attribute, when set (no look-up needed)';
 COMMENT ON COLUMN core.product_eligibility.lookup_type IS 'The identifier a catalog look-up uses: the first valid of UPC, ISBN, EAN, GTIN';
 COMMENT ON COLUMN core.product_eligibility.lookup_value IS 'That identifier as stored in Magento';
 COMMENT ON COLUMN core.product_eligibility.lookup_gtin14 IS 'That identifier as a 14-digit GTIN';
+COMMENT ON COLUMN core.product_eligibility.computed_at IS 'Tick that judged it, by the sources'' clock (UTC)';
 
 CREATE TABLE IF NOT EXISTS core.asin_lookups (
     marketplace_id VARCHAR NOT NULL,
@@ -102,8 +121,13 @@ CREATE TABLE IF NOT EXISTS core.asin_lookups (
     PRIMARY KEY (marketplace_id, identifier_type, gtin14)
 );
 COMMENT ON TABLE core.asin_lookups IS 'Catalog Items API searchCatalogItems results by identifier, re-used for 24 hours';
+COMMENT ON COLUMN core.asin_lookups.marketplace_id IS 'Amazon marketplace id searched (e.g. ATVPDKIKX0DER); answers differ by marketplace';
+COMMENT ON COLUMN core.asin_lookups.identifier_type IS 'Catalog Items identifiersType searched: UPC, ISBN, EAN or GTIN';
+COMMENT ON COLUMN core.asin_lookups.gtin14 IS 'The identifier as a 14-digit GTIN: with identifier_type, the cache key';
+COMMENT ON COLUMN core.asin_lookups.identifier IS 'The identifier as sent to Amazon (as stored in Magento)';
 COMMENT ON COLUMN core.asin_lookups.asins IS 'ASINs the catalog returned for the identifier: none, one, or several (ambiguous)';
 COMMENT ON COLUMN core.asin_lookups.variation_parent_asins IS 'Those of asins that are variation parents (cannot be listed as is)';
+COMMENT ON COLUMN core.asin_lookups.looked_up_at IS 'When Amazon answered, by the Amazon server clock (UTC); answers older than asin_lookup_max_age_hours are asked again';
 
 CREATE TABLE IF NOT EXISTS core.listing_status (
     store_id VARCHAR NOT NULL,
@@ -116,8 +140,11 @@ CREATE TABLE IF NOT EXISTS core.listing_status (
     computed_at TIMESTAMPTZ NOT NULL
 );
 COMMENT ON TABLE core.listing_status IS 'Current Amazon Sales Channel status of every listing (keyed by seller_sku) and every unlisted eligible product (keyed by magento_sku), per store';
+COMMENT ON COLUMN core.listing_status.store_id IS 'Amazon store id from asc.yaml';
 COMMENT ON COLUMN core.listing_status.status IS 'active, ready_to_list, inactive, ineligible, incomplete, ended or new_third_party';
 COMMENT ON COLUMN core.listing_status.reason_code IS 'Machine-readable reason, e.g. listed, no_catalog_match, out_of_stock, rule:2, amazon_missing_attribute, asin_resolved';
 COMMENT ON COLUMN core.listing_status.reason_detail IS 'Human detail: attribute names, Amazon''s message, how an ASIN was resolved';
 COMMENT ON COLUMN core.listing_status.seller_sku IS 'The Amazon listing; NULL for products not listed';
+COMMENT ON COLUMN core.listing_status.asin IS 'ASIN of the listing, or the ASIN an unlisted product would be listed under (its amazon_asin or the one catalog answer); NULL when unknown';
 COMMENT ON COLUMN core.listing_status.magento_sku IS 'The Magento product; NULL for listings that match none';
+COMMENT ON COLUMN core.listing_status.computed_at IS 'Tick that classified it, by the sources'' clock (UTC)';

@@ -216,7 +216,12 @@ SELECT
     CAST(timezone('UTC', h.valid_from) AS DATE) AS day,
     h.changed,
     -- "Before" is the row that ended as this one began; after a gap (the listing had left every
-    -- tab) there is none.
+    -- tab) there is none, and a listing's first row has none either: neither is a change.
+    CASE
+        WHEN lag(h.valid_to) OVER w = h.valid_from THEN 'changed'
+        WHEN lag(h.valid_from) OVER w IS NULL THEN 'first_seen'
+        ELSE 'reappeared'
+    END AS change_kind,
     CASE WHEN lag(h.valid_to) OVER w = h.valid_from THEN lag(h.status) OVER w END
         AS previous_status,
     h.status,
@@ -232,7 +237,7 @@ SELECT
     h.quantity
 FROM core.listing_history AS h
 WINDOW w AS (PARTITION BY h.store_id, h.listing_key ORDER BY h.valid_from);
-COMMENT ON VIEW reporting.listing_changes IS 'Every change of a listing with its before and after values (a listing leaving every tab shows as valid_to of its last row in core.listing_history). Grain: store_id, listing_key, changed_at.';
+COMMENT ON VIEW reporting.listing_changes IS 'One row per row of core.listing_history: a real change of a listing (change_kind changed) with its before and after values, or a first observation (change_kind first_seen or reappeared) with no before. A listing leaving every tab shows as valid_to of its last row in core.listing_history. Grain: store_id, listing_key, changed_at.';
 COMMENT ON COLUMN reporting.listing_changes.store_id IS 'Amazon store id';
 COMMENT ON COLUMN reporting.listing_changes.listing_key IS 'listing:<seller_sku> or product:<magento_sku>';
 COMMENT ON COLUMN reporting.listing_changes.seller_sku IS 'Amazon seller SKU; NULL for unlisted products';
@@ -241,14 +246,15 @@ COMMENT ON COLUMN reporting.listing_changes.asin IS 'ASIN';
 COMMENT ON COLUMN reporting.listing_changes.changed_at IS 'Tick that saw the change (UTC)';
 COMMENT ON COLUMN reporting.listing_changes.day IS 'UTC day of changed_at';
 COMMENT ON COLUMN reporting.listing_changes.changed IS '[new] for a listing seen for the first time (or back after leaving every tab), else some of status, reason, price, quantity, match';
-COMMENT ON COLUMN reporting.listing_changes.previous_status IS 'Status before the change; NULL for a new listing or one back after leaving every tab';
-COMMENT ON COLUMN reporting.listing_changes.status IS 'Status after the change';
-COMMENT ON COLUMN reporting.listing_changes.previous_reason_code IS 'Reason before the change';
+COMMENT ON COLUMN reporting.listing_changes.change_kind IS 'changed: a real change against the row that ended as this one began (previous_* hold its values); first_seen: the listing''s first row in the history (a new listing, or one its store had when first recorded), not a change; reappeared: its first row after leaving every tab, nothing to compare with. Count transitions (e.g. "went inactive") over changed only';
+COMMENT ON COLUMN reporting.listing_changes.previous_status IS 'Status before the change; NULL unless change_kind is changed';
+COMMENT ON COLUMN reporting.listing_changes.status IS 'Status after the change (for first_seen and reappeared: the status it was first seen in)';
+COMMENT ON COLUMN reporting.listing_changes.previous_reason_code IS 'Reason before the change; NULL unless change_kind is changed';
 COMMENT ON COLUMN reporting.listing_changes.reason_code IS 'Reason after the change (for inactive: Amazon''s issue code, or not_provided)';
 COMMENT ON COLUMN reporting.listing_changes.reason_detail IS 'Human detail of the new reason';
-COMMENT ON COLUMN reporting.listing_changes.previous_price IS 'Price before the change';
+COMMENT ON COLUMN reporting.listing_changes.previous_price IS 'Price before the change; always NULL when change_kind is not changed';
 COMMENT ON COLUMN reporting.listing_changes.price IS 'Price after the change';
-COMMENT ON COLUMN reporting.listing_changes.previous_quantity IS 'Quantity before the change';
+COMMENT ON COLUMN reporting.listing_changes.previous_quantity IS 'Quantity before the change; always NULL when change_kind is not changed';
 COMMENT ON COLUMN reporting.listing_changes.quantity IS 'Quantity after the change';
 
 CREATE OR REPLACE VIEW reporting.current_listings AS

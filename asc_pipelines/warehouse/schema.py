@@ -17,7 +17,7 @@ SCHEMA_FILES = ("schema.sql", "core.sql", "sync_issues.sql", "reporting.sql")
 
 
 # The warehouse remembers which DDL it last applied, so the assets of a tick (a dozen of them,
-# each making sure of the schema) do not re-run some 400 statements each (0.25 s a time).
+# each making sure of the schema) do not re-run some 500 statements each (0.25 s a time).
 _APPLIED_TABLE = "raw.applied_schema"
 _APPLIED_DDL = f"""
 CREATE SCHEMA IF NOT EXISTS raw;
@@ -30,7 +30,8 @@ COMMENT ON COLUMN {_APPLIED_TABLE}.applied_at IS 'When it was applied (this mach
 
 @cache
 def schema_sql() -> str:
-    """The DDL of the raw and core layers, with a COMMENT on every table and column."""
+    """The DDL of the raw, core and reporting layers, with a COMMENT on every table, view and
+    column (a replaced view loses its comments; they follow it, so they come back with it)."""
     files = resources.files("asc_pipelines.warehouse")
     return "\n".join(files.joinpath(name).read_text("utf-8") for name in SCHEMA_FILES)
 

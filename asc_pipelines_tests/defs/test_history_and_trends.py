@@ -10,7 +10,6 @@ trend questions are run on the published copy and their answers checked the same
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -27,10 +26,11 @@ from asc_pipelines.config import load_config
 from asc_pipelines.logic.history import CURRENT_STATE_SQL, STATE_COLUMNS
 from asc_pipelines.logic.status import STATUSES
 from asc_pipelines_tests.browser import chromium, render
+from asc_pipelines_tests.readme import readme_queries
 from asc_pipelines_tests.sandbox_edits import edit_listing
+from asc_pipelines_tests.warehouse.documentation import undocumented
 
 pytestmark = pytest.mark.slow
-README = Path(__file__).resolve().parents[2] / "README.md"
 STORES = ["uk", "us"]
 CENT = Decimal("0.01")  # commercial rounding: half away from zero, as DuckDB casts
 
@@ -40,12 +40,6 @@ class Tick:
     at: datetime
     state: dict[tuple[str, str], tuple]  # (store, listing_key) -> the other state columns
     world_changes: dict  # what the sandbox changed just before this tick (server.advance)
-
-
-def _trend_queries() -> list[str]:
-    text = README.read_text(encoding="utf-8")
-    section = text.split("## History, trends and report pages", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```sql\n(.*?)```", section, flags=re.S)
 
 
 def _capture(data: Path, run_id: str, changes: dict) -> Tick:
@@ -372,7 +366,7 @@ def test_history_and_trends_over_eight_days_of_ticks(sandbox_pipeline) -> None:
             assert row[8:11] == (4, 0, 0.0) and row[11].astimezone(UTC) == as_of
 
         # 4. README's trend questions, answered from the published copy.
-        queries = _trend_queries()
+        queries = readme_queries("History, trends and report pages")
         assert len(queries) == 4
         answers = [conn.execute(q).fetchall() for q in queries]
         issues = conn.execute(
@@ -392,7 +386,8 @@ def test_history_and_trends_over_eight_days_of_ticks(sandbox_pipeline) -> None:
             continue
         for key, values in current.state.items():
             before = previous.state.get(key)
-            if values[3] == "inactive" and (before is None or before[3] != "inactive"):
+            # A transition: seen the tick before in another tab (a first sighting is not one).
+            if values[3] == "inactive" and before is not None and before[3] != "inactive":
                 went_inactive.add((key[0], values[0], values[4]))
     assert (closed_store, closed_key.removeprefix("listing:")) in {a[:2] for a in went_inactive}
     assert {(r[0], r[1], r[3]) for r in answers[0]} == went_inactive
@@ -437,8 +432,10 @@ def test_history_and_trends_over_eight_days_of_ticks(sandbox_pipeline) -> None:
     assert {(r[0], r[1]) for r in answers[3]} == long_ready
     assert all(r[4] > 7 for r in answers[3])
 
-    # 5. Every history and trend materialization of the last tick reports its rows and a summary.
+    # 5. Every history and trend materialization of the last tick reports its rows and a summary;
+    # every table, view and column the ticks created (whichever asset created it) has a comment.
     with duckdb.connect(str(data / "asc.duckdb"), read_only=True) as conn:
+        assert undocumented(conn) == []
         for asset, table in (
             ("listing_history", "core.listing_history"),
             ("listing_status_trend", "reporting.listing_status_trend"),

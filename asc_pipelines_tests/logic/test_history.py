@@ -17,6 +17,7 @@ from asc_pipelines.logic.history import (
 )
 from asc_pipelines.logic.trends import _backfill_status_moves
 from asc_pipelines.warehouse.schema import ensure_schema
+from asc_pipelines_tests.readme import readme_queries
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -373,10 +374,40 @@ def test_listing_changes_has_no_before_across_a_gap(conn) -> None:
     set_state(conn, ("us", "A", "inactive", "not_provided", Decimal("10.00"), 5))
     tick(conn, 15)
     assert conn.execute(
-        "SELECT changed_at, previous_status, status, changed FROM reporting.listing_changes "
-        "ORDER BY changed_at"
+        "SELECT changed_at, change_kind, previous_status, status, changed "
+        "FROM reporting.listing_changes ORDER BY changed_at"
     ).fetchall() == [
-        (at(0), None, "inactive", ["new"]),
-        (at(5), "inactive", "active", ["status", "reason"]),
-        (at(15), None, "inactive", ["new"]),  # back after a gap: no "before"
+        (at(0), "first_seen", None, "inactive", ["new"]),
+        (at(5), "changed", "inactive", "active", ["status", "reason"]),
+        (at(15), "reappeared", None, "inactive", ["new"]),  # back after a gap: no "before"
+    ]
+
+
+def test_readme_went_inactive_yesterday_counts_transitions_not_first_observations(conn) -> None:
+    went_inactive_yesterday = readme_queries("History, trends and report pages")[0]
+    # Yesterday (T0's day): A is first seen already inactive; B goes from active to inactive;
+    # C appears at the second tick, already inactive; D is inactive throughout.
+    set_state(
+        conn,
+        ("us", "A", "inactive", "not_provided", Decimal("10.00"), 5),
+        ("us", "B", "active", "listed", Decimal("10.00"), 5),
+        ("us", "D", "inactive", "not_provided", Decimal("10.00"), 5),
+    )
+    tick(conn, 0)
+    set_state(
+        conn,
+        ("us", "A", "inactive", "not_provided", Decimal("10.00"), 5),
+        ("us", "B", "inactive", "90220", Decimal("10.00"), 5),
+        ("us", "C", "inactive", "not_provided", Decimal("10.00"), 5),
+        ("us", "D", "inactive", "not_provided", Decimal("12.00"), 5),
+    )
+    tick(conn, 5)
+    # The last tick is after midnight, so T0's day is "yesterday" (reporting.pipeline_clock).
+    conn.execute(
+        "INSERT INTO raw.store_fetches (store_id, dataset, outcome, finished_at) "
+        "VALUES ('us', 'amazon_listings', 'ok', ?)",
+        [at(13 * 60)],
+    )
+    assert conn.execute(went_inactive_yesterday).fetchall() == [
+        ("us", "B", "active", "90220", "detail", at(5))
     ]

@@ -6,6 +6,7 @@ import duckdb
 
 from asc_pipelines.warehouse.publish import publish_copy
 from asc_pipelines.warehouse.schema import ensure_schema
+from asc_pipelines_tests.warehouse.documentation import comments, undocumented
 
 READER = (
     "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
@@ -46,54 +47,26 @@ def test_an_open_analyst_connection_keeps_its_snapshot_and_never_blocks_publishi
     assert not (tmp_path / "asc.duckdb.tmp").exists()
 
 
-def test_schema_is_idempotent_and_every_raw_column_is_documented(tmp_path: Path) -> None:
+def test_every_table_view_and_column_is_documented_and_stays_so_when_the_ddl_is_reapplied(
+    tmp_path: Path,
+) -> None:
     conn = duckdb.connect(str(tmp_path / "w.duckdb"))
     try:
         ensure_schema(conn)
+        names = comments(conn)
+        assert {
+            "raw.amazon_listings",
+            "raw.report_requests.status",
+            "core.listing_status.store_id",
+            "core.sync_issues",
+            "reporting.listing_changes.change_kind",
+            "reporting.pipeline_clock",
+        } <= set(names)
+        assert undocumented(conn) == []
+        # A new release's DDL on an existing warehouse: the views are replaced (and lose their
+        # comments) and the comments are applied again after them.
+        conn.execute("DELETE FROM raw.applied_schema")
         ensure_schema(conn)
-        undocumented = conn.execute(
-            "SELECT table_name, column_name FROM duckdb_columns() "
-            "WHERE schema_name = 'raw' AND comment IS NULL AND column_name NOT IN "
-            "('store_id', 'seller_sku', 'sku') "
-            "AND table_name IN ('amazon_listings') AND column_name IN "
-            "('asin', 'price', 'quantity', 'status', 'open_date', 'snapshot_at')"
-        ).fetchall()
-        assert undocumented == []
-        tables = conn.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw' AND comment IS NULL"
-        ).fetchall()
-        assert tables == []
-    finally:
-        conn.close()
-
-
-def test_every_reporting_table_view_and_column_and_the_history_is_documented() -> None:
-    conn = duckdb.connect()
-    try:
-        ensure_schema(conn)
-        ensure_schema(conn)  # views are replaced: their comments must come back each time
-        objects = conn.execute(
-            "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'reporting' "
-            "UNION ALL SELECT view_name, comment FROM duckdb_views() "
-            "WHERE schema_name = 'reporting'"
-        ).fetchall()
-        assert {name for name, _ in objects} >= {
-            "listing_status_trend",
-            "sales_trend",
-            "sales_totals",
-            "sync_issue_trend",
-            "store_health",
-            "listing_changes",
-            "current_listings",
-            "sync_issue_durations",
-            "pipeline_clock",
-        }
-        assert [name for name, comment in objects if not comment] == []
-        undocumented = conn.execute(
-            "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
-            "WHERE (schema_name = 'reporting' OR (schema_name = 'core' "
-            "AND table_name = 'listing_history')) AND comment IS NULL"
-        ).fetchall()
-        assert undocumented == []
+        assert comments(conn) == names
     finally:
         conn.close()
