@@ -25,6 +25,13 @@ class Marketplace:
     open_date_formats: tuple[str, ...]
     report_charset: str  # the charset Amazon names in the report download's Content-Type
     locale: str
+    country: str  # as Amazon's marketplace-ids list names it, e.g. "United Kingdom"
+
+    @property
+    def name(self) -> str:
+        """The marketplace as merchants call it: its storefront's domain, e.g. ``Amazon.co.uk``
+        (the same text Amazon gives as an order's ``SalesChannel``)."""
+        return self.sales_channel
 
 
 _ISO = "%Y-%m-%d %H:%M:%S"
@@ -32,20 +39,58 @@ _DMY = "%d/%m/%Y %H:%M:%S"
 _DMY_DOT = "%d.%m.%Y %H:%M:%S"
 _YMD_SLASH = "%Y/%m/%d %H:%M:%S"
 
-# protocols.md 1.3 (ids) and 2.7 (date formats, charsets). "GB" is accepted as an alias of "UK".
+# protocols.md 1.3 (ids) and 2.7 (date formats, charsets); country names from Amazon's
+# marketplace-ids list (developer-docs.amazon.com/sp-api/docs/marketplace-ids). "GB" is accepted
+# as an alias of "UK".
 MARKETPLACES: dict[str, Marketplace] = {
     m.code: m
     for m in (
-        Marketplace("US", "ATVPDKIKX0DER", "NA", "USD", "Amazon.com", (_ISO,), "Cp1252", "en_US"),
-        Marketplace("CA", "A2EUQ1WTGCTBG2", "NA", "CAD", "Amazon.ca", (_ISO,), "Cp1252", "en_CA"),
         Marketplace(
-            "MX", "A1AM78C64UM0Y8", "NA", "MXN", "Amazon.com.mx", (_ISO, _DMY), "Cp1252", "es_MX"
+            "US",
+            "ATVPDKIKX0DER",
+            "NA",
+            "USD",
+            "Amazon.com",
+            (_ISO,),
+            "Cp1252",
+            "en_US",
+            "United States of America",
         ),
         Marketplace(
-            "BR", "A2Q3Y263D00KWC", "NA", "BRL", "Amazon.com.br", (_ISO, _DMY), "Cp1252", "pt_BR"
+            "CA", "A2EUQ1WTGCTBG2", "NA", "CAD", "Amazon.ca", (_ISO,), "Cp1252", "en_CA", "Canada"
         ),
         Marketplace(
-            "UK", "A1F83G8C2ARO7P", "EU", "GBP", "Amazon.co.uk", (_DMY, _ISO), "Cp1252", "en_GB"
+            "MX",
+            "A1AM78C64UM0Y8",
+            "NA",
+            "MXN",
+            "Amazon.com.mx",
+            (_ISO, _DMY),
+            "Cp1252",
+            "es_MX",
+            "Mexico",
+        ),
+        Marketplace(
+            "BR",
+            "A2Q3Y263D00KWC",
+            "NA",
+            "BRL",
+            "Amazon.com.br",
+            (_ISO, _DMY),
+            "Cp1252",
+            "pt_BR",
+            "Brazil",
+        ),
+        Marketplace(
+            "UK",
+            "A1F83G8C2ARO7P",
+            "EU",
+            "GBP",
+            "Amazon.co.uk",
+            (_DMY, _ISO),
+            "Cp1252",
+            "en_GB",
+            "United Kingdom",
         ),
         Marketplace(
             "DE",
@@ -56,18 +101,51 @@ MARKETPLACES: dict[str, Marketplace] = {
             (_ISO, _DMY_DOT, _DMY),
             "Cp1252",
             "de_DE",
+            "Germany",
         ),
         Marketplace(
-            "FR", "A13V1IB3VIYZZH", "EU", "EUR", "Amazon.fr", (_ISO, _DMY), "Cp1252", "fr_FR"
+            "FR",
+            "A13V1IB3VIYZZH",
+            "EU",
+            "EUR",
+            "Amazon.fr",
+            (_ISO, _DMY),
+            "Cp1252",
+            "fr_FR",
+            "France",
         ),
         Marketplace(
-            "IT", "APJ6JRA9NG5V4", "EU", "EUR", "Amazon.it", (_ISO, _DMY), "Cp1252", "it_IT"
+            "IT",
+            "APJ6JRA9NG5V4",
+            "EU",
+            "EUR",
+            "Amazon.it",
+            (_ISO, _DMY),
+            "Cp1252",
+            "it_IT",
+            "Italy",
         ),
         Marketplace(
-            "ES", "A1RKKUPIHCS9HS", "EU", "EUR", "Amazon.es", (_ISO, _DMY), "Cp1252", "es_ES"
+            "ES",
+            "A1RKKUPIHCS9HS",
+            "EU",
+            "EUR",
+            "Amazon.es",
+            (_ISO, _DMY),
+            "Cp1252",
+            "es_ES",
+            "Spain",
         ),
         Marketplace(
-            "NL", "A1805IZSGTT6HS", "EU", "EUR", "Amazon.nl", (_ISO, _DMY), "Cp1252", "nl_NL"
+            "NL",
+            "A1805IZSGTT6HS",
+            "EU",
+            "EUR",
+            "Amazon.nl",
+            (_ISO, _DMY),
+            "Cp1252",
+            "nl_NL",
+            "Netherlands",
         ),
         Marketplace(
             "JP",
@@ -78,9 +156,18 @@ MARKETPLACES: dict[str, Marketplace] = {
             (_YMD_SLASH, _ISO),
             "Windows-31J",
             "ja_JP",
+            "Japan",
         ),
         Marketplace(
-            "AU", "A39IBJ37TRP1C6", "FE", "AUD", "Amazon.com.au", (_DMY, _ISO), "Cp1252", "en_AU"
+            "AU",
+            "A39IBJ37TRP1C6",
+            "FE",
+            "AUD",
+            "Amazon.com.au",
+            (_DMY, _ISO),
+            "Cp1252",
+            "en_AU",
+            "Australia",
         ),
     )
 }

@@ -67,3 +67,27 @@ def render(browser: Browser, page_path: Path, screenshot: Path | None = None) ->
     finally:
         page.close()
     return {"text": text, "images": images, "problems": problems, "requests": requests}
+
+
+def table_fit(browser: Browser, page_path: Path, heading: str, width: int) -> dict[str, int]:
+    """Open ``page_path`` at ``width`` px and measure the table in the section headed ``heading``:
+    its full width (``scrollWidth``), the width its box has on screen, the page's, and its rows."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        page.goto(page_path.as_uri(), wait_until="load")
+        return page.evaluate(
+            """heading => {
+                const section = [...document.querySelectorAll('section')]
+                    .find(s => s.querySelector('h2')?.textContent === heading);
+                const table = section.querySelector('table');
+                return {
+                    table: table.scrollWidth,
+                    container: table.parentElement.clientWidth,
+                    page: document.documentElement.scrollWidth,
+                    rows: [...table.rows].filter(row => row.querySelector('td')).length,
+                };
+            }""",
+            heading,
+        )
+    finally:
+        page.close()

@@ -2,7 +2,10 @@
 
 A store page reads like Amazon Sales Channel's store dashboard: the store's header (name,
 marketplace, Magento website, status, last updated), its sales totals, its charts, its listings per
-tab and its most urgent open sync issues. Pages only read ``reporting.*`` and ``core.sync_issues``.
+tab and its most urgent open sync issues. A store without fresh listings says why: its latest
+failed fetch since its last good snapshot (dataset, time, message). Pages only read
+``reporting.*``, ``core.sync_issues`` and, for that failure, ``raw.store_fetches`` and
+``raw.api_errors``.
 
 Every page is one self-contained file: inline CSS, charts embedded as ``data:`` URIs, no script,
 and a Content-Security-Policy that forbids loading anything else, so a page opens the same from
@@ -85,12 +88,20 @@ def write_report_pages(
             raise ValueError(f"store id {store.store_id!r} cannot name a report page")
     (out_dir / "charts").mkdir(parents=True, exist_ok=True)
     health = {row["store_id"]: row for row in _rows(conn, _HEALTH_SQL, [])}
+    failures = {row["store_id"]: row for row in _rows(conn, _LAST_FAILURE_SQL, [])}
     as_of = max((row["as_of"] for row in health.values()), default=None)
     store_pages: dict[str, Path] = {}
     chart_paths: list[Path] = []
     cards: list[str] = []
     for store in stores:
-        page, charts, card = _write_store(conn, out_dir, store, health.get(store.store_id), as_of)
+        page, charts, card = _write_store(
+            conn,
+            out_dir,
+            store,
+            health.get(store.store_id),
+            _why_no_listings(health.get(store.store_id), failures.get(store.store_id)),
+            as_of,
+        )
         store_pages[store.store_id] = page
         chart_paths += charts
         cards.append(card)
@@ -115,9 +126,11 @@ def _write_store(
     out_dir: Path,
     store: StoreHeader,
     health: Row | None,
+    why: str,
     as_of: datetime | None,
 ) -> tuple[Path, list[Path], str]:
-    """Write the store's charts and page; return the page, the chart files and its index card."""
+    """Write the store's charts and page; return the page, the chart files and its index card.
+    ``why`` is the HTML that says why the store has no fresh listings, or empty."""
     charts = store_charts(conn, store.store_id)
     chart_paths = []
     for chart in charts:
@@ -127,10 +140,11 @@ def _write_store(
     totals = _rows(conn, _TOTALS_SQL, [store.store_id])
     issue_counts = _rows(conn, _ISSUE_COUNTS_SQL, [store.store_id])[0]
     issues = _rows(conn, _TOP_ISSUES_SQL, [store.store_id])
-    body = _store_body(store, health, totals, issue_counts, issues) + _charts_section(store, charts)
+    body = _store_body(store, health, why, totals, issue_counts, issues)
+    body += _charts_section(store, charts)
     page = out_dir / f"{store.store_id}.html"
     _write_atomic(page, _document(f"{store.name} · Amazon Sales Channel", as_of, body))
-    return page, chart_paths, _store_card(store, health, totals, issue_counts, charts[0])
+    return page, chart_paths, _store_card(store, health, why, totals, issue_counts, charts[0])
 
 
 def health_status(health: Row | None) -> str:
@@ -168,6 +182,19 @@ SELECT currency, orders_7d, units_7d, revenue_7d, orders_30d, units_30d, revenue
 FROM reporting.sales_totals
 WHERE store_id = ?
 ORDER BY currency
+"""
+
+# Each store's latest failed fetch; without a message of its own, the latest API error the
+# store had by then says what went wrong.
+_LAST_FAILURE_SQL = """
+SELECT f.store_id, f.dataset, timezone('UTC', f.finished_at) AS failed_at,
+    coalesce(f.message, (
+        SELECT arg_max(e.message, e.occurred_at) FROM raw.api_errors AS e
+        WHERE e.store_id = f.store_id AND e.occurred_at <= f.finished_at
+    )) AS message
+FROM raw.store_fetches AS f
+WHERE f.outcome = 'failed'
+QUALIFY row_number() OVER (PARTITION BY f.store_id ORDER BY f.finished_at DESC) = 1
 """
 
 # The most urgent open issues: errors first, then the oldest.
@@ -239,15 +266,52 @@ def _issue_summary(counts: Row) -> str:
     return f"{_e(_count(counts['open']))} ({_plural(counts['errors'], 'error')})"
 
 
-def _rate(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
-
-
 def _marketplace(marketplace_id: str) -> str:
+    """``Amazon.co.uk · United Kingdom (A1F83G8C2ARO7P)``; an unknown id stands alone."""
     known = _MARKETPLACES_BY_ID.get(marketplace_id)
     if known is None:
         return _e(marketplace_id)
-    return f"{_e(known.sales_channel)} ({_e(marketplace_id)})"
+    return f"{_e(known.name)} · {_e(known.country)} ({_e(marketplace_id)})"
+
+
+def _marketplace_cell(marketplace_id: object) -> str:
+    """The store-health table's marketplace: its name, the id below it."""
+    known = _MARKETPLACES_BY_ID.get(str(marketplace_id))
+    name = "" if known is None else f"{_e(known.name)}<br>"
+    return f'{name}<span class="sub">{_e(marketplace_id)}</span>'
+
+
+# Amazon Sales Channel's words for what a fetch brings in (raw.store_fetches.dataset).
+DATASET_LABELS = {
+    "amazon_listings": "Amazon listings",
+    "amazon_listing_issues": "Amazon listing issues",
+    "amazon_orders": "Amazon orders",
+    "asin_lookups": "ASIN look-ups",
+    "magento_catalog": "Magento catalog",
+}
+
+
+def _why_no_listings(health: Row | None, failure: Row | None) -> str:
+    """Why a store that is Stale or has no data yet shows no fresh listings, as HTML: its latest
+    failed fetch since its last good snapshot (``Amazon listings failed at ...: <message>``), or
+    that nothing has loaded yet. Empty for a store whose data is fresh or whose last failure
+    came before its last good snapshot (that failure says nothing about the gap)."""
+    if health_status(health) not in (NO_DATA, STALE):
+        return ""
+    snapshot = None if health is None else health["last_successful_snapshot_at"]
+    if failure is not None and (snapshot is None or failure["failed_at"] > snapshot):
+        dataset = str(failure["dataset"])
+        what = DATASET_LABELS.get(dataset, dataset)
+        message = failure["message"] or "no message recorded"
+        return (
+            f'<p class="failure">{_e(what)} failed at {_e(_when(failure["failed_at"]))}: '
+            f"{_e(message)}</p>"
+        )
+    if health is None:
+        return '<p class="empty">No fetch has finished for this store yet.</p>'
+    if snapshot is None:
+        return '<p class="empty">No listings report has loaded for this store yet.</p>'
+    return ""
 
 
 def _badge(status: str) -> str:
@@ -312,6 +376,14 @@ table.wide th,table.wide td{white-space:nowrap}
 .card ul{list-style:none;padding:0;margin:0 0 10px;display:flex;flex-wrap:wrap;gap:4px 14px}
 .card p{margin:0 0 8px}
 .empty{color:#6d6d6d;font-style:italic}
+.sub{color:#6d6d6d;font-size:12px}
+.failure{margin:12px 0 0;padding:8px 12px;border-left:4px solid #b71c1c;background:#fdf1f0;
+overflow-wrap:anywhere}
+.card .failure{margin:0 0 10px}
+table.health th,table.health td{padding:6px 5px}
+.nowrap{white-space:nowrap}
+table.health th{text-transform:none;letter-spacing:0;font-size:12px;font-weight:600}
+table.health th .key{margin-right:4px}
 .sev-error{color:#b71c1c;font-weight:600}
 """
 
@@ -347,6 +419,7 @@ def _document(title: str, as_of: datetime | None, body: str) -> bytes:
 def _store_body(
     store: StoreHeader,
     health: Row | None,
+    why: str,
     totals: list[Row],
     issue_counts: Row,
     issues: list[Row],
@@ -363,7 +436,7 @@ def _store_body(
     header = "".join(f"<div><dt>{name}</dt><dd>{value}</dd></div>" for name, value in facts)
     return (
         '<p><a href="index.html">← All stores</a></p>\n'
-        f'<section><dl class="facts">{header}</dl></section>\n'
+        f'<section><dl class="facts">{header}</dl>{why}</section>\n'
         f"<section><h2>Sales</h2>{_totals_table(totals)}</section>\n"
         f"<section><h2>Listings by status</h2>{_status_tiles(health)}</section>\n"
         f"<section><h2>Open sync issues</h2>{_issues_table(issue_counts, issues)}</section>\n"
@@ -429,7 +502,12 @@ def _charts_section(store: StoreHeader, charts: list[Chart]) -> str:
 
 
 def _store_card(
-    store: StoreHeader, health: Row | None, totals: list[Row], issue_counts: Row, chart: Chart
+    store: StoreHeader,
+    health: Row | None,
+    why: str,
+    totals: list[Row],
+    issue_counts: Row,
+    chart: Chart,
 ) -> str:
     if health is None:
         counts = f'<p class="empty">{NO_DATA}.</p>'
@@ -452,35 +530,84 @@ def _store_card(
         f'<article class="card"><div><h2><a href="{_link(store)}">{_e(store.name)}</a>'
         f"{_badge(health_status(health))}</h2>"
         f'<p class="meta">{_marketplace(store.marketplace_id)} · Magento website '
-        f"{_e(store.website)}</p>{counts}<p>Revenue: {revenue}</p>"
+        f"{_e(store.website)}</p>{why}{counts}<p>Revenue: {revenue}</p>"
         f"<p>Open sync issues: {_issue_summary(issue_counts)}</p>"
         f'<p><a href="{_link(store)}">Open the store page →</a></p></div>'
         f"{_img(chart, store)}</article>"
     )
 
 
-# The full store_health table: (column, heading, formatter)
-_HEALTH_COLUMNS: list[tuple[str, str, Callable[[object], str]]] = [
-    ("store_id", "Store id", _e),
-    ("store_name", "Store name", _e),
-    ("marketplace_id", "Marketplace", _e),
-    ("last_successful_snapshot_at", "Last snapshot", lambda v: _e(_when(v))),
-    ("snapshot_age_minutes", "Snapshot age", lambda v: _e(_minutes(v))),
-    *((status, STATUS_LABELS[status], lambda v: _e(_count(v))) for status in STATUSES),
-    ("open_errors", "Open errors", lambda v: _e(_count(v))),
-    ("open_warnings", "Open warnings", lambda v: _e(_count(v))),
-    ("fetches_24h", "Fetches 24h", lambda v: _e(_count(v))),
-    ("failed_fetches_24h", "Failed fetches 24h", lambda v: _e(_count(v))),
-    ("api_error_rate_24h", "API error rate 24h", lambda v: _e(_rate(v))),
-    ("api_errors_24h", "API errors 24h", lambda v: _e(_count(v))),
-    ("as_of", "As of", lambda v: _e(_when(v))),
+def _snapshot_cell(row: Row) -> str:
+    """How old the last good listings snapshot is, and when it was taken."""
+    moment = row["last_successful_snapshot_at"]
+    if moment is None:
+        return "never"
+    day, time_of_day = _when(moment).split(" ", 1)
+    return (
+        f'{_e(_minutes(row["snapshot_age_minutes"]))} old<br><span class="sub">'
+        f'<span class="nowrap">{_e(day)}</span> <span class="nowrap">{_e(time_of_day)}</span>'
+        "</span>"
+    )
+
+
+# The store_health table, narrow enough for a laptop screen without scrolling sideways: what
+# belongs together shares a cell (name, id and status; age and time; errors and warnings; fetches
+# and API errors) and headings wrap. Each entry: (heading, is a number, cell of a row).
+_HEALTH_COLUMNS: list[tuple[str, bool, Callable[[Row], str]]] = [
+    (
+        "Store",
+        False,
+        lambda r: (
+            f'{_e(r["store_name"])}<br><span class="sub">{_e(r["store_id"])}</span><br>'
+            + _badge(health_status(r))
+        ),
+    ),
+    ("Marketplace", False, lambda r: _marketplace_cell(r["marketplace_id"])),
+    ("Last snapshot", False, _snapshot_cell),
+    *(
+        (
+            f'<i class="key s-{status}"></i>{STATUS_LABELS[status]}',
+            True,
+            lambda r, status=status: _e(_count(r[status])),
+        )
+        for status in STATUSES
+    ),
+    (
+        "Open sync issues",
+        True,
+        lambda r: (
+            f"{_plural(r['open_errors'], 'error')}<br>"
+            f'<span class="sub">{_plural(r["open_warnings"], "warning")}</span>'
+        ),
+    ),
+    (
+        "Fetches, 24 h",
+        True,
+        lambda r: (
+            f"{_e(_count(r['failed_fetches_24h']))} of {_e(_count(r['fetches_24h']))} "
+            f'failed<br><span class="sub">{_plural(r["api_errors_24h"], "API error")}</span>'
+        ),
+    ),
 ]
-_TEXT_COLUMNS = {"store_id", "store_name", "marketplace_id", "last_successful_snapshot_at", "as_of"}
 
 
-def _cell(tag: str, column: str, content: str) -> str:
-    align = "" if column in _TEXT_COLUMNS else ' class="num"'
+def _cell(tag: str, is_number: bool, content: str) -> str:
+    align = ' class="num"' if is_number else ""
     return f"<{tag}{align}>{content}</{tag}>"
+
+
+def _health_table(health: list[Row]) -> str:
+    head = "".join(_cell("th", number, heading) for heading, number, _ in _HEALTH_COLUMNS)
+    rows = "".join(
+        f'<tr data-store="{_e(row["store_id"])}">'
+        + "".join(_cell("td", number, cell(row)) for _, number, cell in _HEALTH_COLUMNS)
+        + "</tr>"
+        for row in health
+    )
+    return (
+        '<div class="scroll"><table class="health">'
+        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
+    )
 
 
 def _magento_section(issues: list[Row]) -> str:
@@ -504,20 +631,7 @@ def _magento_section(issues: list[Row]) -> str:
 
 def _index_body(cards: list[str], health: list[Row], magento: list[Row] | None = None) -> str:
     cards_html = "".join(cards) or '<p class="empty">No stores configured.</p>'
-    if health:
-        head = "".join(_cell("th", column, heading) for column, heading, _ in _HEALTH_COLUMNS)
-        rows = "".join(
-            f"<tr><td>{_badge(health_status(row))}</td>"
-            + "".join(_cell("td", column, fmt(row[column])) for column, _, fmt in _HEALTH_COLUMNS)
-            + "</tr>"
-            for row in health
-        )
-        table = (
-            '<div class="scroll"><table class="wide">'
-            f"<tr><th>Status</th>{head}</tr>{rows}</table></div>"
-        )
-    else:
-        table = f'<p class="empty">{NO_DATA}.</p>'
+    table = _health_table(health) if health else f'<p class="empty">{NO_DATA}.</p>'
     return (
         f'<div class="cards">{cards_html}</div>\n<section><h2>Store health</h2>{table}</section>\n'
         + _magento_section(magento or [])

@@ -1,7 +1,9 @@
 """The report pages: what they show, that they stand alone, and that a real browser renders them.
 
-Three stores: ``us`` with a day of 5-minute data, 45 days of sales and issues, and 13 open sync
-issues; ``uk`` with a single point in every table and a stale snapshot; ``de`` with nothing at all.
+Four stores: ``us`` with a day of 5-minute data, 45 days of sales and issues, and 13 open sync
+issues; ``uk`` with a single point in every table and a stale snapshot; ``de`` with nothing at all;
+``fr`` whose every fetch failed (a store_health row of zeros, failures in raw.store_fetches and
+raw.api_errors, the latest with HTML-special characters in its message).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from playwright.sync_api import Browser
 from asc_pipelines.reports.charts import pick_grain, store_charts
 from asc_pipelines.reports.pages import ReportPages, StoreHeader, health_status, write_report_pages
 from asc_pipelines.warehouse.schema import ensure_schema
-from asc_pipelines_tests.browser import chromium, render
+from asc_pipelines_tests.browser import chromium, render, table_fit
 
 AS_OF = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -29,7 +31,9 @@ STORES = [
     StoreHeader("us", "US Main Store", "ATVPDKIKX0DER", "base"),
     StoreHeader("uk", "UK Shop & Co", "A1F83G8C2ARO7P", "uk_site"),
     StoreHeader("de", "German Store", "A1PA6795UKMFR9", "de_site"),
+    StoreHeader("fr", "Boutique FR", "A13V1IB3VIYZZH", "fr_site"),
 ]
+FR_FAILURE = 'SP-API createReport failed (no response): connection refused <b>&"'
 
 _STATUS_BASE = (
     "VALUES ('active', 1200), ('ready_to_list', 300), ('inactive', 80), ('ineligible', 25), "
@@ -105,8 +109,32 @@ def _insert_health(conn: duckdb.DuckDBPyConnection) -> None:
         "('us', 'US Main Store', 'ATVPDKIKX0DER', ?, 5.0, "
         "1187, 304, 81, 25, 40, 15, 10, 2, 11, 36, 0, 0.0, 0, ?), "
         "('uk', 'UK Shop & Co', 'A1F83G8C2ARO7P', ?, 45.0, "
-        "120, 30, 8, 2, 4, 1, 1, 1, 0, 12, 3, 0.25, 7, ?)",
-        [AS_OF - timedelta(minutes=5), AS_OF, AS_OF - timedelta(minutes=45), AS_OF],
+        "120, 30, 8, 2, 4, 1, 1, 1, 0, 12, 3, 0.25, 7, ?), "
+        "('fr', 'Boutique FR', 'A13V1IB3VIYZZH', NULL, NULL, "
+        "0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 6, 1.0, 9, ?)",
+        [AS_OF - timedelta(minutes=5), AS_OF, AS_OF - timedelta(minutes=45), AS_OF, AS_OF],
+    )
+
+
+def _insert_fetches(conn: duckdb.DuckDBPyConnection) -> None:
+    """uk: listings loaded, then its orders failed; fr: every fetch failed, the listings last."""
+    fetches = [
+        ("uk", "amazon_listings", "ok", None, 45),
+        ("uk", "amazon_orders", "failed", "SP-API getOrders failed (503): QuotaExceeded", 44),
+        ("fr", "amazon_orders", "failed", "SP-API getOrders failed (no response): refused", 10),
+        ("fr", "amazon_listing_issues", "failed", None, 8),
+        ("fr", "amazon_listings", "failed", FR_FAILURE, 7),
+        ("fr", "amazon_orders", "failed", "an older failure", 20),
+    ]
+    conn.executemany(
+        "INSERT INTO raw.store_fetches (run_id, store_id, dataset, outcome, message, "
+        "finished_at) VALUES ('r', ?, ?, ?, ?, ?)",
+        [(s, d, o, m, AS_OF - timedelta(minutes=ago)) for s, d, o, m, ago in fetches],
+    )
+    conn.execute(
+        "INSERT INTO raw.api_errors (store_id, operation, message, occurred_at) VALUES "
+        "('fr', 'createReport', ?, ?)",
+        [FR_FAILURE, AS_OF - timedelta(minutes=7)],
     )
 
 
@@ -159,6 +187,7 @@ def build_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
     _insert_sales(conn)
     _insert_issue_trend(conn)
     _insert_health(conn)
+    _insert_fetches(conn)
     _insert_sync_issues(conn)
     return conn
 
@@ -187,11 +216,12 @@ def test_every_store_gets_a_page_and_its_charts(report: ReportPages) -> None:
         "us": "us.html",
         "uk": "uk.html",
         "de": "de.html",
+        "fr": "fr.html",
     }
     assert all(page.is_file() for page in report.store_pages.values())
     assert sorted(p.name for p in report.charts) == sorted(
         f"{store}-{chart}.png"
-        for store in ("us", "uk", "de")
+        for store in ("us", "uk", "de", "fr")
         for chart in ("listings-by-status", "daily-sales", "open-sync-issues")
     )
     assert all(p.parent == report.index.parent / "charts" for p in report.charts)
@@ -206,6 +236,7 @@ def test_a_store_no_longer_reported_loses_its_page_and_charts(
     (out / "notes.txt").write_text("mine", encoding="utf-8")
     second = write_report_pages(warehouse, out, STORES[:2])
     assert sorted(p.name for p in out.glob("*.html")) == ["index.html", "uk.html", "us.html"]
+    assert not any(p.name.startswith(("de-", "fr-")) for p in second.charts)
     assert sorted(out.glob("charts/*.png")) == sorted(second.charts)
     assert not any(p.name.startswith("de-") for p in second.charts)
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
@@ -255,7 +286,6 @@ def test_store_page_shows_the_dashboard_header_totals_and_counts(report: ReportP
     text = _html(report.store_pages["us"])
     for expected in (
         "US Main Store",
-        "Amazon.com (ATVPDKIKX0DER)",
         "Magento Website",
         "Needs attention",  # two open errors
         "2026-05-04 11:55 UTC",  # Last Updated
@@ -296,8 +326,109 @@ def test_a_store_without_data_still_gets_a_page(report: ReportPages) -> None:
     text = _html(report.store_pages["de"])
     assert "German Store" in text
     assert "No data yet" in text
+    assert "No fetch has finished for this store yet." in text
     assert "No open sync issues." in text
     assert text.count("<img ") == 3
+
+
+FR_SAYS = (
+    "Amazon listings failed at 2026-05-04 11:53 UTC: SP-API createReport failed (no response): "
+    "connection refused &lt;b&gt;&amp;&quot;"
+)
+
+
+def test_a_store_whose_fetches_all_failed_says_why_on_its_page_and_card(
+    report: ReportPages,
+) -> None:
+    page = _html(report.store_pages["fr"])
+    header = page.split("</section>", 1)[0]
+    assert FR_SAYS in header  # the latest failed fetch: dataset, time, message, escaped
+    assert "an older failure" not in page and FR_FAILURE not in page
+    index = _html(report.index)
+    card = index.split('<a href="fr.html">Boutique FR</a>', 1)[1].split("</article>", 1)[0]
+    assert FR_SAYS in card
+    assert FR_FAILURE not in index
+
+
+def test_a_failure_without_a_message_falls_back_to_the_api_error(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    warehouse.execute("BEGIN")
+    try:
+        warehouse.execute(
+            "UPDATE raw.store_fetches SET message = NULL WHERE store_id = 'fr' "
+            "AND dataset = 'amazon_listings'"
+        )
+        pages = write_report_pages(warehouse, tmp_path / "reports", STORES)
+    finally:
+        warehouse.execute("ROLLBACK")
+    assert FR_SAYS in _html(pages.store_pages["fr"])
+
+
+def test_a_store_whose_listings_never_loaded_and_nothing_failed_says_so(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    warehouse.execute("BEGIN")
+    try:
+        warehouse.execute("DELETE FROM raw.store_fetches WHERE store_id = 'fr'")
+        pages = write_report_pages(warehouse, tmp_path / "reports", STORES)
+    finally:
+        warehouse.execute("ROLLBACK")
+    assert "No listings report has loaded for this store yet." in _html(pages.store_pages["fr"])
+    assert " failed at " not in _html(pages.store_pages["fr"])
+
+
+def test_a_stale_store_names_its_failure_since_the_last_snapshot_a_fresh_one_none(
+    report: ReportPages,
+) -> None:
+    # uk's orders failed after its (stale) listings loaded: its page names it; us has none.
+    assert "Amazon orders failed at 2026-05-04 11:16 UTC: SP-API getOrders failed (503): " in (
+        _html(report.store_pages["uk"])
+    )
+    assert " failed at " not in _html(report.store_pages["us"])
+
+
+@pytest.mark.parametrize(
+    ("store_id", "name", "country", "marketplace_id"),
+    [
+        ("us", "Amazon.com", "United States of America", "ATVPDKIKX0DER"),
+        ("uk", "Amazon.co.uk", "United Kingdom", "A1F83G8C2ARO7P"),
+        ("de", "Amazon.de", "Germany", "A1PA6795UKMFR9"),
+        ("fr", "Amazon.fr", "France", "A13V1IB3VIYZZH"),
+    ],
+)
+def test_marketplaces_are_named_beside_their_ids(
+    report: ReportPages, store_id: str, name: str, country: str, marketplace_id: str
+) -> None:
+    named = f"{name} · {country} ({marketplace_id})"
+    page = _html(report.store_pages[store_id]).split("</section>", 1)[0]
+    assert named in page
+    index = _html(report.index)
+    assert index.count(named) == 1  # the store's card
+    table = index.split("<h2>Store health</h2>", 1)[1].split("</section>", 1)[0]
+    if store_id != "de":  # de has no store_health row
+        row = table.split(f'data-store="{store_id}"', 1)[1].split("</tr>", 1)[0]
+        assert name in row and marketplace_id in row
+
+
+def test_marketplace_names_come_from_the_constants() -> None:
+    from asc_pipelines.constants import MARKETPLACES, marketplace
+
+    assert marketplace("GB").name == "Amazon.co.uk"
+    assert {m.code: (m.name, m.country) for m in MARKETPLACES.values()} == {
+        "US": ("Amazon.com", "United States of America"),
+        "CA": ("Amazon.ca", "Canada"),
+        "MX": ("Amazon.com.mx", "Mexico"),
+        "BR": ("Amazon.com.br", "Brazil"),
+        "UK": ("Amazon.co.uk", "United Kingdom"),
+        "DE": ("Amazon.de", "Germany"),
+        "FR": ("Amazon.fr", "France"),
+        "IT": ("Amazon.it", "Italy"),
+        "ES": ("Amazon.es", "Spain"),
+        "NL": ("Amazon.nl", "Netherlands"),
+        "JP": ("Amazon.co.jp", "Japan"),
+        "AU": ("Amazon.com.au", "Australia"),
+    }
 
 
 def test_index_has_a_card_per_store_and_the_health_table(report: ReportPages) -> None:
@@ -305,10 +436,10 @@ def test_index_has_a_card_per_store_and_the_health_table(report: ReportPages) ->
     assert "Data as of 2026-05-04 12:00 UTC" in text
     for store in STORES:
         assert f'href="{store.store_id}.html"' in text
-    assert text.count('<article class="card">') == 3
+    assert text.count('<article class="card">') == 4
     assert "3,312.50 USD" in text and "14,789.25 USD" in text
-    assert "25.0%" in text  # uk's API error rate, from the store_health table
-    assert text.count("<img ") == 3
+    assert "3 of 12 failed" in text  # uk's fetches, from the store_health table
+    assert text.count("<img ") == 4
 
 
 def test_index_lists_the_magento_catalogs_own_open_issues(report: ReportPages) -> None:
@@ -389,7 +520,7 @@ def test_pages_render_in_headless_chromium(
         names = [s.name for s in STORES if store_id in (None, s.store_id)]
         for name in names:
             assert name in rendered["text"], (path.name, name)
-        assert len(rendered["images"]) == 3, path.name
+        assert len(rendered["images"]) == (4 if store_id is None else 3), path.name
         for image in rendered["images"]:
             assert image["complete"] and image["width"] > 0, (path.name, image)
         assert rendered["problems"] == [], path.name
@@ -397,3 +528,13 @@ def test_pages_render_in_headless_chromium(
     screenshot = tmp_path / "us-store-page.png"
     with Image.open(screenshot) as image:
         assert image.format == "PNG" and image.size[0] == 1280
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_the_store_health_table_fits_a_laptop_screen(
+    report: ReportPages, browser: Browser, width: int
+) -> None:
+    sizes = table_fit(browser, report.index, "Store health", width)
+    assert sizes["rows"] == 3  # us, uk and fr have store_health rows
+    assert sizes["table"] <= sizes["container"] <= width, sizes
+    assert sizes["page"] <= width, sizes  # nor does the page scroll sideways
