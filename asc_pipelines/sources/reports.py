@@ -7,22 +7,33 @@ header *name*, compared case-, space- and underscore-insensitively (``Minimum or
 
 Two passes, both streaming:
 
-1. Python reads the file line by line in binary, decodes each line *strictly* with the report's
-   charset and counts its fields. A line that does not decode (bytes invalid in the charset) or has
-   the wrong number of fields is rejected with its reason; it is never "repaired" with replacement
-   characters, which would silently corrupt SKUs and names. Good lines go to a clean UTF-8 TSV.
-   Per-line decoding is safe for the charsets Amazon uses (Cp1252, UTF-8, Windows-31J) because
-   the byte ``0x0A`` is never part of a multi-byte character in them.
+1. Python reads the file in blocks of whole lines in binary, decodes each line *strictly* with the
+   report's charset and counts its fields. A line that does not decode (bytes invalid in the
+   charset), holds a NUL byte (never text: a sign of a damaged file), is longer than any listing
+   line can be, or has the wrong number of fields is rejected with its reason; it is never
+   "repaired" with replacement characters, which would silently corrupt SKUs and names. Good lines
+   go to a clean UTF-8 TSV. Per-line decoding is safe for the charsets Amazon uses (Cp1252, UTF-8,
+   Windows-31J) because the bytes ``0x0A`` and ``0x0D`` are never part of a multi-byte character
+   in them. A UTF-8 byte order mark at the start means UTF-8, whatever charset the download named.
 2. DuckDB reads that TSV and types it with set-based SQL into ``stage_listings``; rows whose
    values do not convert go to ``stage_rejected_rows`` with every reason that applies.
 
+Line ends: a line ends at LF; CRs just before it belong to the line end (CR LF files, and CR CR LF
+from a Windows file converted twice), so LF, CR LF and mixed files read alike. A CR anywhere else
+is data in its field (the seller's text, kept as it is); DuckDB's CSV reader cannot carry one, so
+the few lines holding one reach DuckDB as JSON instead. A ``"`` is data too: nothing is quoted.
+
 Rejected reasons (``stage_rejected_rows.reason``; several are joined with ``; ``):
-``bytes not valid <charset> at offset N``, ``expected N tab-separated fields, found M``,
+``bytes not valid <charset> at offset N``, ``NUL byte at offset N``,
+``line has N characters, more than the 100000 a listing line can have``,
+``expected N tab-separated fields, found M``,
 ``empty seller-sku``, ``price '…' is not a number``, ``quantity '…' is not an integer``,
 ``pending-quantity '…' is not an integer``, ``open-date '…' has no time zone abbreviation``,
 ``unknown time zone abbreviation 'XYZ' in open-date``, ``open-date '…' matches none of <formats>``,
-``duplicate seller-sku (first on line N)``. Blank lines carry no listing and are only counted.
-Every data line ends up in exactly one of the two tables.
+``duplicate seller-sku (first on line N)``. Offsets count bytes from the start of the line. A
+rejected line longer than the limit keeps its first 100000 characters in ``raw_line`` (the reason
+says so). Empty lines carry no listing and are only counted; a line of only blanks is rejected by
+its field count like any other. Every data line ends up in exactly one of the two tables.
 """
 
 from __future__ import annotations
@@ -43,6 +54,11 @@ from asc_pipelines.sources.errors import ReportFormatError
 REJECT_SOURCE = "amazon_listings_report"
 _BUFFER = 1 << 20
 _BLOCK = 4 << 20
+_UTF8_BOM = b"\xef\xbb\xbf"
+# Far beyond any listing line (Amazon's longest field, item-description, holds 2,000 characters);
+# at up to 4 UTF-8 bytes a character such a line fits the line size DuckDB's reader is given.
+LONGEST_LINE = 100_000
+_MAX_LINE_BYTES = 1 << 20
 
 # Output column -> normalized header name, for the plain text columns (protocols.md 2.7).
 _TEXT_COLUMNS: dict[str, str] = {
@@ -119,6 +135,7 @@ STAGE_COLUMNS: tuple[str, ...] = (
 )
 
 _HEADER_SEPARATORS = re.compile(r"[\s_]+")
+_CRS_BEFORE_LF = re.compile(r"\r+\n")
 
 
 @dataclass(frozen=True)
@@ -170,25 +187,54 @@ def stage_listing_report(
     codec = _checked_codec(charset)
     formats = constants.marketplace(marketplace_code).open_date_formats
     work_dir.mkdir(parents=True, exist_ok=True)
-    good_path = work_dir / f"{store_id}.listings.clean.tsv"
-    rejected_path = work_dir / f"{store_id}.listings.rejected.jsonl"
+    paths = _WorkFiles(
+        good=work_dir / f"{store_id}.listings.clean.tsv",
+        with_cr=work_dir / f"{store_id}.listings.with_cr.jsonl",
+        rejected=work_dir / f"{store_id}.listings.rejected.jsonl",
+    )
     try:
-        header, blank = _split_lines(report, codec, good_path, rejected_path)
-        _load(conn, header, good_path, rejected_path, store_id=store_id, formats=formats)
+        split = _split_lines(report, codec, paths)
+        _load(
+            conn,
+            split.header,
+            paths,
+            with_cr=split.lines_with_cr > 0,
+            store_id=store_id,
+            formats=formats,
+        )
     finally:
-        good_path.unlink(missing_ok=True)
-        rejected_path.unlink(missing_ok=True)
+        for path in (paths.good, paths.with_cr, paths.rejected):
+            path.unlink(missing_ok=True)
     rows = conn.execute("SELECT count(*) FROM stage_listings").fetchall()[0]
     rejected = conn.execute("SELECT count(*) FROM stage_rejected_rows").fetchall()[0]
     assert rows is not None and rejected is not None
     return StagedReport(
         rows=int(rows[0]),
         rejected=int(rejected[0]),
-        header=header,
-        variant=header_variant(header),
-        charset=codec,
-        blank_lines=blank,
+        header=split.header,
+        variant=header_variant(split.header),
+        charset=split.codec,
+        blank_lines=split.blank_lines,
     )
+
+
+@dataclass(frozen=True)
+class _WorkFiles:
+    """Pass 1's output: clean TSV lines, lines holding a CR (JSON), rejected lines (JSON)."""
+
+    good: Path
+    with_cr: Path
+    rejected: Path
+
+
+@dataclass(frozen=True)
+class _Split:
+    """What pass 1 found: the header, the charset read, empty lines and lines holding a CR."""
+
+    header: list[str]
+    codec: str
+    blank_lines: int
+    lines_with_cr: int
 
 
 def _checked_codec(charset: str) -> str:
@@ -201,30 +247,24 @@ def _checked_codec(charset: str) -> str:
     return name
 
 
-def _split_lines(
-    report: Path, codec: str, good_path: Path, rejected_path: Path
-) -> tuple[list[str], int]:
-    """Pass 1: header, then each data line decoded strictly and field-counted (see module doc).
+def _split_lines(report: Path, codec: str, paths: _WorkFiles) -> _Split:
+    """Pass 1: header, then each data line decoded strictly and checked (see module doc).
 
-    Works on blocks of whole lines: a block that decodes as a whole (the normal case) is checked
-    with list comprehensions; only a block with undecodable bytes is decoded line by line.
+    Works on blocks of whole lines: a block that decodes as a whole and holds no NUL and no CR
+    but in line ends (the normal case) is checked with list comprehensions; any other block is
+    checked line by line.
     """
-    blank = 0
+    blank = with_cr = 0
     with (
         report.open("rb", buffering=_BUFFER) as source,
-        good_path.open("w", encoding="utf-8", newline="\n", buffering=_BUFFER) as good,
-        rejected_path.open("w", encoding="utf-8", newline="\n") as rejected,
+        paths.good.open("w", encoding="utf-8", newline="\n", buffering=_BUFFER) as good,
+        paths.with_cr.open("w", encoding="utf-8", newline="\n") as cr_lines,
+        paths.rejected.open("w", encoding="utf-8", newline="\n") as rejected,
     ):
         first = source.readline()
-        try:
-            header_text = first.rstrip(b"\r\n").decode(codec)
-        except UnicodeDecodeError:
-            raise ReportFormatError(f"listing report: header is not valid {codec}") from None
-        header = header_text.lstrip("\ufeff").split("\t")
-        if "seller-sku" not in {normalize_header(name) for name in header}:
-            raise ReportFormatError(
-                f"listing report: no seller-sku column in header ({len(header)} columns)"
-            )
+        if first.startswith(_UTF8_BOM):
+            codec, first = "utf-8", first[len(_UTF8_BOM) :]
+        header = _read_header(first, codec)
         tabs = len(header) - 1
         number = 1  # line number of the last line handled
         pending = b""
@@ -241,72 +281,123 @@ def _split_lines(
                 pending = data
                 continue
             chunk, pending = data[: cut + 1], data[cut + 1 :]
-            lines = _decode_lines(chunk, codec, number, rejected)
-            if None in lines:
-                counts = list(map(_count_tabs, lines))
-            else:
-                counts = list(map(str.count, lines, repeat("\t")))  # type: ignore[arg-type]
-            if counts.count(tabs) == len(lines) and "" not in lines:  # normal: all lines good
+            lines, plain = _decode_lines(chunk, codec, number, rejected)
+            if (
+                plain
+                and list(map(str.count, lines, repeat("\t"))).count(tabs) == len(lines)  # type: ignore[arg-type]
+                and "" not in lines
+                and max(map(len, lines)) <= LONGEST_LINE  # type: ignore[arg-type]
+            ):
                 good.write("".join([f"{n}\t{line}\n" for n, line in enumerate(lines, number + 1)]))
             else:
-                blank += _write_checked(good, rejected, lines, counts, number, tabs)
+                seen = _write_checked(good, cr_lines, rejected, lines, number, tabs, codec)
+                blank, with_cr = blank + seen[0], with_cr + seen[1]
             number += len(lines)
             if not block:
                 break
-    return header, blank
+    return _Split(header, codec, blank, with_cr)
 
 
-def _count_tabs(line: str | None) -> int:
-    """Tabs in a line; -1 for an undecodable line and -2 for a blank one (never a valid count)."""
-    if line is None:
-        return -1
-    return line.count("\t") if line else -2
+def _read_header(first: bytes, codec: str) -> list[str]:
+    """The header's column names; a header that cannot be read refuses the whole report."""
+    try:
+        header_text = first.removesuffix(b"\n").rstrip(b"\r").decode(codec)
+    except UnicodeDecodeError:
+        raise ReportFormatError(f"listing report: header is not valid {codec}") from None
+    control = next((char for char in header_text if char < " " and char != "\t"), None)
+    if control == "\r":
+        # A file with CR line ends (classic Mac OS) would be read as one header line, no listings.
+        raise ReportFormatError(
+            "listing report: the header line holds a carriage return; lines must end in LF or CR LF"
+        )
+    if control is not None:
+        raise ReportFormatError(
+            f"listing report: the header line holds control character U+{ord(control):04X}"
+        )
+    header = header_text.split("\t")
+    if "seller-sku" not in {normalize_header(name) for name in header}:
+        raise ReportFormatError(
+            f"listing report: no seller-sku column in header ({len(header)} columns)"
+        )
+    return header
 
 
 def _write_checked(
     good: TextIO,
+    cr_lines: TextIO,
     rejected: TextIO,
     lines: list[str | None],
-    counts: list[int],
     number: int,
     tabs: int,
-) -> int:
-    """Write a block line by line, rejecting wrong field counts; returns the blank lines seen."""
-    blank = 0
-    for n, (line, found) in enumerate(zip(lines, counts, strict=True), start=number + 1):
+    codec: str,
+) -> tuple[int, int]:
+    """Write a block line by line, rejecting bad lines; returns (empty lines, lines with a CR)."""
+    blank = with_cr = 0
+    for n, line in enumerate(lines, start=number + 1):
         if line is None:
             continue  # undecodable: already rejected
-        if not line:
-            blank += 1
-        elif found != tabs:
-            reason = f"expected {tabs + 1} tab-separated fields, found {found + 1}"
+        reason = _line_problem(line, tabs, codec)
+        if reason is not None:
             _reject(rejected, n, line, reason)
+        elif not line:
+            blank += 1
+        elif "\r" in line:
+            cr_lines.write(json.dumps({"line_number": n, "fields": line.split("\t")}) + "\n")
+            with_cr += 1
         else:
             good.write(f"{n}\t{line}\n")
-    return blank
+    return blank, with_cr
 
 
-def _decode_lines(chunk: bytes, codec: str, number: int, rejected: TextIO) -> list[str | None]:
-    """The lines of a block of whole lines, ``\r\n`` tolerated; None where a line is undecodable."""
+def _line_problem(line: str, tabs: int, codec: str) -> str | None:
+    """Why a decoded line cannot be loaded, or None (an empty line is not a problem)."""
+    nul = line.find("\x00")
+    if nul >= 0:
+        return f"NUL byte at offset {len(line[:nul].encode(codec))}"
+    if len(line) > LONGEST_LINE:
+        return (
+            f"line has {len(line)} characters, more than the {LONGEST_LINE} a listing line can have"
+        )
+    found = line.count("\t")
+    if line and found != tabs:
+        return f"expected {tabs + 1} tab-separated fields, found {found + 1}"
+    return None
+
+
+def _decode_lines(
+    chunk: bytes, codec: str, number: int, rejected: TextIO
+) -> tuple[list[str | None], bool]:
+    """The lines of a block of whole lines without their line ends, and whether all are plain.
+
+    None stands for a line that does not decode (rejected here). Plain: the block decoded as a
+    whole and holds no NUL and no CR outside line ends, so its lines need no one-by-one look.
+    """
+    plain = b"\x00" not in chunk
     try:
         text = chunk.decode(codec)
     except UnicodeDecodeError:
         result: list[str | None] = []
         for n, raw in enumerate(chunk[:-1].split(b"\n"), start=number + 1):
-            line = raw.removesuffix(b"\r")
+            line = raw.rstrip(b"\r")
             try:
                 result.append(line.decode(codec))
             except UnicodeDecodeError as exc:
                 reason = f"bytes not valid {codec} at offset {exc.start}"
                 _reject(rejected, n, line.decode(codec, "backslashreplace"), reason)
                 result.append(None)
-        return result
+        return result, False
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-    return list(text[:-1].split("\n"))
+        if "\r" in text:  # CR CR LF, or a CR inside a field
+            text = _CRS_BEFORE_LF.sub("\n", text)
+            plain = plain and "\r" not in text
+    return list(text[:-1].split("\n")), plain
 
 
 def _reject(handle: TextIO, number: int, raw_line: str, reason: str) -> None:
+    if len(raw_line) > LONGEST_LINE:
+        raw_line = raw_line[:LONGEST_LINE]
+        reason += f" (raw_line holds the first {LONGEST_LINE})"
     handle.write(json.dumps({"line_number": number, "raw_line": raw_line, "reason": reason}) + "\n")
 
 
@@ -318,9 +409,9 @@ def _lit(value: str) -> str:
 def _load(
     conn: duckdb.DuckDBPyConnection,
     header: list[str],
-    good_path: Path,
-    rejected_path: Path,
+    paths: _WorkFiles,
     *,
+    with_cr: bool,
     store_id: str,
     formats: tuple[str, ...],
 ) -> None:
@@ -373,9 +464,19 @@ def _load(
     )
 
     source = (
-        f"read_csv({_lit(str(good_path))}, delim = '\t', quote = '', escape = '', header = false,"
-        f" auto_detect = false, new_line = '\\n', columns = {{{columns_spec}}})"
+        f"(SELECT * FROM read_csv({_lit(str(paths.good))}, delim = '\t', quote = '', escape = '',"
+        f" header = false, auto_detect = false, new_line = '\\n',"
+        f" max_line_size = {_MAX_LINE_BYTES}, columns = {{{columns_spec}}})"
     )
+    if with_cr:
+        # Lines holding a CR come as JSON arrays of fields; empty ones become NULL like read_csv's.
+        fields = ", ".join(f"NULLIF(fields[{i + 1}], '') AS c{i}" for i in range(len(header)))
+        source += (
+            f" UNION ALL SELECT line_number, {fields}"
+            f" FROM read_json({_lit(str(paths.with_cr))}, format = 'newline_delimited',"
+            " columns = {'line_number': 'BIGINT', 'fields': 'VARCHAR[]'})"
+        )
+    source += ")"
     # 1. Every good line typed, with what is wrong with it (protocols.md 2.7 for every rule).
     #    Columns starting with _ are dropped in step 4; _raw_line is built for bad rows only.
     conn.execute(
@@ -511,7 +612,7 @@ def _load(
             UNION ALL
             {duplicates_branch}
             SELECT line_number, raw_line, reason
-            FROM read_json({_lit(str(rejected_path))}, format = 'newline_delimited',
+            FROM read_json({_lit(str(paths.rejected))}, format = 'newline_delimited',
                 columns = {{'line_number': 'BIGINT', 'raw_line': 'VARCHAR', 'reason': 'VARCHAR'}})
         )
         ORDER BY line_number

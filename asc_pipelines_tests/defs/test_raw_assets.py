@@ -100,8 +100,19 @@ def test_materialize_raw_assets_into_a_temporary_duckdb(
 def test_every_report_line_is_loaded_or_rejected_with_a_reason(
     tmp_path: Path, small_world: Path, sandbox_factory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server = sandbox_factory(small_world)
-    config, data = _setup(tmp_path, small_world, server, monkeypatch)
+    # Stray bytes in us's report, served as they are: a lone CR in one listing's item-name (the
+    # seller's text: it loads) and a NUL byte opening another line (that line alone is rejected).
+    world = tmp_path / "stray_bytes_world"
+    shutil.copytree(small_world, world)
+    report = world / "amazon" / "us" / "listings.tsv"
+    lines = report.read_bytes().split(b"\n")
+    with_cr, with_nul = lines[1].split(b"\t"), lines[2].split(b"\t")
+    with_cr[0] = with_cr[0][:3] + b"\r" + with_cr[0][3:]
+    with_nul[0] = b"\x00" + with_nul[0]
+    lines[1], lines[2] = b"\t".join(with_cr), b"\t".join(with_nul)
+    report.write_bytes(b"\n".join(lines))
+    server = sandbox_factory(world)
+    config, data = _setup(tmp_path, world, server, monkeypatch)
     result = _sync(config, data)
     assert result.every_store_ok, result.messages
     conn = _published(data)
@@ -113,12 +124,20 @@ def test_every_report_line_is_loaded_or_rejected_with_a_reason(
             rejected = conn.execute(
                 "SELECT count(*) FROM raw.rejected_rows WHERE store_id = ?", [store_id]
             ).fetchone()[0]
-            assert loaded + rejected == _data_lines(small_world, store_id)
+            assert loaded + rejected == _data_lines(world, store_id)
             assert rejected >= 1  # the generator plants malformed rows
             reasons = conn.execute(
                 "SELECT reason FROM raw.rejected_rows WHERE store_id = ?", [store_id]
             ).fetchall()
             assert all(reason for (reason,) in reasons)
+        item_name = conn.execute(
+            "SELECT item_name FROM raw.amazon_listings WHERE store_id = 'us' AND line_number = 2"
+        ).fetchone()[0]
+        assert item_name.encode("cp1252") == with_cr[0]
+        stray = conn.execute(
+            "SELECT reason FROM raw.rejected_rows WHERE store_id = 'us' AND line_number = 3"
+        ).fetchall()
+        assert stray == [("NUL byte at offset 0",)]
     finally:
         conn.close()
 

@@ -12,7 +12,7 @@ import pytest
 
 from asc_pipelines import constants
 from asc_pipelines.sources.errors import ReportFormatError
-from asc_pipelines.sources.reports import normalize_header, stage_listing_report
+from asc_pipelines.sources.reports import LONGEST_LINE, normalize_header, stage_listing_report
 
 # protocols.md 2.7, variant 1.
 H29 = list(constants.REPORT_HEADER_ALL_DATA_29)
@@ -274,3 +274,176 @@ def test_stage_listings_column_types(tmp_path: Path) -> None:
         "raw_line",
         "reason",
     ]
+
+
+# One stray character in a line affects that line only (issue 9): the line either loads with the
+# character as data or is rejected with a reason naming it; the lines around it always load.
+# Each case is the middle line of three, as bytes without its line end, then what must happen to
+# it: ("loaded", column, value) or ("rejected", reason).
+def _listing(sku: str, **values: str) -> bytes:
+    return line(H29, **{"seller-sku": sku, "status": "Active", **GOOD, **values}).encode("cp1252")
+
+
+_LONG = _listing("LONG", **{"item-description": "x" * 3_000_000})
+_STRAY_BYTES = {
+    "lone CR inside a field is data": (
+        _listing("CR", **{"item-name": "two\rlines"}),
+        ("loaded", "item_name", "two\rlines"),
+    ),
+    "lone CR at the end of a field is data": (
+        _listing("CR", **{"item-note": "note\r"}),
+        ("loaded", "item_note", "note\r"),
+    ),
+    "lone CR in the seller-sku is kept": (
+        _listing("C\rR"),
+        ("loaded", "seller_sku", "C\rR"),
+    ),
+    "CR before the line end is part of the line end": (
+        _listing("CR") + b"\r",
+        ("loaded", "status", "Active"),
+    ),
+    "CR CR LF, a doubled Windows line end": (
+        _listing("CR") + b"\r\r",
+        ("loaded", "status", "Active"),
+    ),
+    "a line ended by a lone CR runs into the next": (
+        _listing("CR") + b"\r" + _listing("CR2"),
+        ("rejected", "expected 29 tab-separated fields, found 57"),
+    ),
+    "NUL byte": (
+        _listing("NUL", **{"item-name": "ab\x00c"}),
+        ("rejected", "NUL byte at offset 2"),
+    ),
+    "NUL byte in the seller-sku": (
+        _listing("N\x00UL", **{"item-name": "Café"}),
+        ("rejected", "NUL byte at offset 8"),
+    ),
+    "lone quote is data": (
+        _listing("Q", **{"item-name": '12" ruler'}),
+        ("loaded", "item_name", '12" ruler'),
+    ),
+    "quote opening a field is data": (
+        _listing("Q", **{"item-name": '"Best" ruler', "item-note": '"'}),
+        ("loaded", "item_name", '"Best" ruler'),
+    ),
+    "too many tabs": (
+        _listing("T") + b"\textra",
+        ("rejected", "expected 29 tab-separated fields, found 30"),
+    ),
+    "only spaces": (b"   ", ("rejected", "expected 29 tab-separated fields, found 1")),
+    "only whitespace": (b" \t \x0b", ("rejected", "expected 29 tab-separated fields, found 2")),
+    "only tabs, the right number": (b"\t" * 28, ("rejected", "empty seller-sku")),
+    "longer than any listing": (
+        _LONG,
+        (
+            "rejected",
+            f"line has {len(_LONG)} characters, more than the 100000 a listing line can have"
+            " (raw_line holds the first 100000)",
+        ),
+    ),
+    "form feed and other controls are data": (
+        _listing("FF", **{"item-name": "a\x0cb\x1bc\x7fd"}),
+        ("loaded", "item_name", "a\x0cb\x1bc\x7fd"),
+    ),
+}
+
+
+@pytest.mark.parametrize("eol", [b"\n", b"\r\n"], ids=["LF", "CRLF"])
+@pytest.mark.parametrize(("middle", "outcome"), list(_STRAY_BYTES.values()), ids=list(_STRAY_BYTES))
+def test_a_stray_character_affects_only_its_own_line(
+    tmp_path: Path, eol: bytes, middle: bytes, outcome: tuple[str, ...]
+) -> None:
+    path = tmp_path / "report.txt"
+    lines = ["\t".join(H29).encode(), _listing("BEFORE"), middle, _listing("AFTER")]
+    path.write_bytes(eol.join(lines) + eol)
+    conn, result = stage(path, tmp_path=tmp_path)
+    listings = rows_by_sku(conn)
+    for sku in ("BEFORE", "AFTER"):
+        assert listings[sku]["status"] == "Active"
+        assert listings[sku]["price"] == Decimal("12.99")
+    assert result.rows + result.rejected == 3
+    if outcome[0] == "loaded":
+        _, column, value = outcome
+        assert result.rejected == 0, rejected(conn)
+        (loaded,) = [row for row in listings.values() if row["line_number"] == 3]
+        assert loaded[column] == value
+        assert loaded["status"] == "Active" and loaded["price"] == Decimal("12.99")
+    else:
+        assert [(number, reason) for number, _, reason in rejected(conn)] == [(3, outcome[1])]
+
+
+def test_a_rejected_line_keeps_its_stray_characters_in_raw_line(tmp_path: Path) -> None:
+    bad = _listing("NUL", **{"item-name": "a\rb\x00c"})
+    path = tmp_path / "report.txt"
+    path.write_bytes(b"\n".join(["\t".join(H29).encode(), bad]) + b"\n")
+    conn, _ = stage(path, tmp_path=tmp_path)
+    assert [raw for _, raw, _ in rejected(conn)] == [bad.decode("cp1252")]
+
+
+def test_an_overlong_rejected_line_is_kept_cut_to_its_start(tmp_path: Path) -> None:
+    bad = b"x" * 300_000
+    path = tmp_path / "report.txt"
+    path.write_bytes(b"\n".join(["\t".join(H29).encode(), bad, _listing("OK")]) + b"\n")
+    conn, result = stage(path, tmp_path=tmp_path)
+    ((number, raw, reason),) = rejected(conn)
+    assert (number, raw, result.rows) == (2, "x" * 100_000, 1)
+    assert reason == (
+        "line has 300000 characters, more than the 100000 a listing line can have"
+        " (raw_line holds the first 100000)"
+    )
+
+
+def test_mixed_line_ends_load_every_line(tmp_path: Path) -> None:
+    path = tmp_path / "report.txt"
+    header = "\t".join(H29).encode()
+    ends = [b"\r\n", b"\n", b"\r\n", b"\n", b"\r\r\n"]
+    skus = [f"S{i}" for i in range(len(ends) - 1)]
+    path.write_bytes(
+        header + ends[0] + b"".join(_listing(s) + e for s, e in zip(skus, ends[1:], strict=True))
+    )
+    conn, result = stage(path, tmp_path=tmp_path)
+    assert (result.rows, result.rejected) == (len(skus), 0)
+    assert {sku: row["status"] for sku, row in rows_by_sku(conn).items()} == dict.fromkeys(
+        skus, "Active"
+    )
+
+
+@pytest.mark.parametrize("declared", ["cp1252", "utf-8", "cp932"])
+def test_a_utf8_byte_order_mark_means_utf8_whatever_the_download_said(
+    tmp_path: Path, declared: str
+) -> None:
+    path = tmp_path / "report.txt"
+    text = "\n".join(["\t".join(H29), line(H29, **{"seller-sku": "M", "item-name": "Café ü"})])
+    path.write_bytes(b"\xef\xbb\xbf" + (text + "\n").encode("utf-8"))
+    conn, result = stage(path, charset=declared, tmp_path=tmp_path)
+    row = rows_by_sku(conn)["M"]
+    assert (result.charset, result.rows, result.rejected) == ("utf-8", 1, 0)
+    assert (row["item_name"], row["extra"]) == ("Café ü", None)
+
+
+def test_a_header_with_a_lone_cr_is_refused_not_read_as_one_line(tmp_path: Path) -> None:
+    # Classic Mac OS line ends: without a single LF the whole file would be one header line,
+    # and the report would load zero listings without a word.
+    rows = [line(H29, **{"seller-sku": f"S{i}"}, **GOOD) for i in range(3)]
+    path = write_report(tmp_path, H29, rows, eol="\r")
+    with pytest.raises(ReportFormatError, match="carriage return"):
+        stage(path, tmp_path=tmp_path)
+
+
+def test_a_header_with_a_nul_byte_is_refused_not_read_as_an_unknown_column(tmp_path: Path) -> None:
+    header = ["item-na\x00me", *H29[1:]]
+    path = write_report(tmp_path, header, [line(H29, **{"seller-sku": "A"}, **GOOD)])
+    with pytest.raises(ReportFormatError, match="U\\+0000"):
+        stage(path, tmp_path=tmp_path)
+
+
+def test_a_line_at_the_length_limit_loads_even_in_four_byte_characters(tmp_path: Path) -> None:
+    # The limit is in characters; DuckDB's reader must take such a line in UTF-8 bytes.
+    short = line(H29, **{"seller-sku": "WIDE", "item-description": ""}, **GOOD)
+    description = "😀" * (LONGEST_LINE - len(short))
+    wide = line(H29, **{"seller-sku": "WIDE", "item-description": description}, **GOOD)
+    assert len(wide) == LONGEST_LINE
+    path = write_report(tmp_path, H29, [wide], charset="utf-8")
+    conn, result = stage(path, charset="utf-8", tmp_path=tmp_path)
+    assert (result.rows, result.rejected) == (1, 0)
+    assert rows_by_sku(conn)["WIDE"]["item_description"] == description
