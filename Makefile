@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)  ## generate the demo world, serve it, run one sync tick, print a summary
+demo: $(STAMP)  ## generate the demo world (first use), serve it, run 12 sync ticks an hour of sandbox time apart, print a summary
 	$(BIN)/asc demo
 
 test: $(STAMP)  ## the whole test suite

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import signal
 import subprocess
@@ -10,10 +11,6 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from asc_pipelines.sandbox.server import SandboxServer
 
 DEMO_PRODUCTS = 2000
 DEMO_STORES = 3
@@ -23,6 +20,8 @@ DEMO_RATE_SCALE = 20.0
 # Enough ticks for the report pages to draw curves: half a simulated day, an hour apart.
 DEMO_TICKS = 12
 DEMO_TICK_MINUTES = 60
+# `asc dev`: the schedule's cadence, in sandbox minutes as in real ones.
+DEV_TICK_MINUTES = 5
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
@@ -53,8 +52,14 @@ def _print_env(env: dict[str, str]) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from asc_pipelines.config import data_dir
     from asc_pipelines.sandbox.server import SandboxServer
-    from asc_pipelines.sandbox_setup import sandbox_env, world_stores, write_sandbox_config
+    from asc_pipelines.sandbox_setup import (
+        continue_clock,
+        sandbox_env,
+        world_stores,
+        write_sandbox_config,
+    )
 
     world = Path(args.world)
     server = SandboxServer(
@@ -67,6 +72,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         evolve_every_seconds=args.evolve_every,
     ).start()
     print(f"sandbox serving {world} at {server.base_url} (Ctrl-C stops it)", flush=True)
+    synced = Path(args.data_dir) if args.data_dir else data_dir()
+    if synced.is_dir():
+        _announce_clock(continue_clock(server.clock, synced, DEV_TICK_MINUTES), synced)
     if args.write_config:
         path = write_sandbox_config(
             Path(args.write_config), world, server.base_url, rate_scale=args.rate_scale
@@ -117,7 +125,9 @@ def _sync(
         if number > 1 and between_ticks is not None:
             between_ticks()
         started = time.monotonic()
-        result = run_sync(defs, data, log_level="DEBUG" if verbose else "WARNING")
+        # The summary below is the tick's report; Dagster's own log (with tracebacks) only when
+        # asked for.
+        result = run_sync(defs, data, log_level="DEBUG" if verbose else "CRITICAL")
         failed += not result.every_store_ok
         if ticks > 1:
             state = "ok" if result.every_store_ok else "PROBLEMS: " + "; ".join(result.messages)
@@ -132,39 +142,58 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def _demo_world(data: Path, args: argparse.Namespace) -> Path:
+    """The data directory's demo world, generated on first use. ``--products`` / ``--stores`` /
+    ``--seed`` shape a new world only: an existing one (which the warehouse has already synced)
+    is kept, and the user is told when the options asked for something else."""
     from asc_pipelines.sandbox.generate import generate_world
 
     world = data / "demo_world"
+    products = args.products if args.products is not None else DEMO_PRODUCTS
+    stores = args.stores if args.stores is not None else DEMO_STORES
     if not (world / "world.json").exists():
         print(f"generating the demo world in {world} ...", flush=True)
-        generate_world(world, products=args.products, stores=args.stores, seed=args.seed)
+        generate_world(world, products=products, stores=stores, seed=args.seed)
+        return world
+    asked = {
+        name: value
+        for name, value in (("products", args.products), ("stores", args.stores))
+        if value is not None
+    }
+    if asked:
+        have = _world_size(world)
+        differs = {name: value for name, value in asked.items() if have.get(name) != value}
+        if differs:
+            wanted = ", ".join(f"--{name} {value}" for name, value in differs.items())
+            print(
+                f"note: the demo world in {world} already exists ({have['products']} products, "
+                f"{have['stores']} stores) and is kept, so {wanted} does not apply. To start "
+                f"over with a new world, remove {data} (or pass another --data-dir).",
+                flush=True,
+            )
     return world
 
 
-def _continue_clock(server: SandboxServer, data: Path) -> None:
-    """A demo run again on the same data continues after its last tick (the sandbox clock starts
-    at the world's creation time, and history only moves forward)."""
-    import duckdb
+def _world_size(world: Path) -> dict[str, int]:
+    """Products and stores of a world directory, from its files."""
+    from asc_pipelines.sandbox_setup import world_stores
 
-    from asc_pipelines.warehouse.schema import PUBLISHED_FILE
+    # One row per product and store view: products are the distinct SKUs.
+    with (world / "magento" / "products.csv").open(encoding="utf-8", newline="") as products:
+        skus = {row["sku"] for row in csv.DictReader(products)}
+    return {"products": len(skus), "stores": len(world_stores(world))}
 
-    published = data / PUBLISHED_FILE
-    if not published.exists():
-        return
-    with duckdb.connect(str(published), read_only=True) as conn:
-        try:
-            row = conn.execute("SELECT max(finished_at) FROM raw.store_fetches").fetchone()
-        except duckdb.Error:
-            return
-    if row and row[0] is not None:
-        behind = (row[0] - server.app.clock.now()).total_seconds()
-        if behind > 0:
-            server.app.clock.advance(behind + DEMO_TICK_MINUTES * 60)
+
+def _announce_clock(moved_to: object, data: Path) -> None:
+    if moved_to is not None:
+        print(
+            f"the sandbox clock continues after the last tick recorded in {data}: now {moved_to}",
+            flush=True,
+        )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from asc_pipelines.sandbox.server import SandboxServer
-    from asc_pipelines.sandbox_setup import write_sandbox_config
+    from asc_pipelines.sandbox_setup import continue_clock, write_sandbox_config
 
     data = _data_dir(args)
     world = _demo_world(data, args)
@@ -172,7 +201,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     # Reports come back after half a second: twelve ticks, not twelve report waits, make the demo.
     with SandboxServer(world, rate_scale=DEMO_RATE_SCALE, report_delay_seconds=0.5) as server:
         print(f"sandbox serving {world} at {server.base_url}", flush=True)
-        _continue_clock(server, data)
+        _announce_clock(continue_clock(server.clock, data, args.tick_minutes), data)
         config = write_sandbox_config(
             data / "sandbox.yaml", world, server.base_url, rate_scale=DEMO_RATE_SCALE
         )
@@ -193,11 +222,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return code
 
 
+def dagster_dev_command(port: int, *, verbose: bool) -> list[str]:
+    """``dagster dev`` on loopback over the workspace; ``verbose``: its services log at debug."""
+    return [
+        str(Path(sys.executable).with_name("dagster")),
+        "dev",
+        "-w",
+        "workspace.yaml",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        *(["--log-level", "debug"] if verbose else []),
+    ]
+
+
 def cmd_dev(args: argparse.Namespace) -> int:
     """Sandbox + `dagster dev` (webserver and daemon, so the five-minute schedule fires)."""
     from asc_pipelines.runner import prepare_dagster_home
     from asc_pipelines.sandbox.server import SandboxServer
-    from asc_pipelines.sandbox_setup import sandbox_env, world_stores, write_sandbox_config
+    from asc_pipelines.sandbox_setup import (
+        continue_clock,
+        sandbox_env,
+        world_stores,
+        write_sandbox_config,
+    )
 
     data = _data_dir(args)
     world = _demo_world(data, args)
@@ -208,6 +257,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
         report_delay_seconds=2.0,
         evolve_every_seconds=args.evolve_every,
     ) as server:
+        # The schedule's first tick comes within five minutes: one tick after the last one.
+        _announce_clock(continue_clock(server.clock, data, DEV_TICK_MINUTES), data)
         config = write_sandbox_config(
             data / "sandbox.yaml", world, server.base_url, rate_scale=DEMO_RATE_SCALE
         )
@@ -221,16 +272,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
         print(
             f"sandbox at {server.base_url}; Dagster UI at http://127.0.0.1:{args.port}", flush=True
         )
-        command = [
-            str(Path(sys.executable).with_name("dagster")),
-            "dev",
-            "-w",
-            "workspace.yaml",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(args.port),
-        ]
+        command = dagster_dev_command(args.port, verbose=args.verbose)
         # Own process group, and SIGINT restored to its default: started from a script or a
         # service, dagster dev would otherwise inherit an ignored SIGINT and never stop.
         process = subprocess.Popen(  # noqa: S603 - fixed argv
@@ -256,71 +298,130 @@ def cmd_dev(args: argparse.Namespace) -> int:
                 return 130
 
 
+class _HelpWithDefaults(argparse.HelpFormatter):
+    """Help that shows each option's default, where it has one worth showing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if action.required or action.default in (None, False, argparse.SUPPRESS):
+            return text
+        if "default" in text:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="asc", description="Amazon Sales Channel pipelines: Amazon + Magento into DuckDB."
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    # Every option's help shows its default.
+    formatter = _HelpWithDefaults
 
-    def world_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--products", type=int, default=DEMO_PRODUCTS)
-        p.add_argument("--stores", type=int, default=DEMO_STORES)
-        p.add_argument("--seed", type=int, default=7)
-        p.add_argument("--data-dir", help="default: $ASC_DATA_DIR or ./asc_data")
-        p.add_argument("--verbose", action="store_true", help="show Dagster's step log")
+    def data_dir_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--data-dir",
+            help="where the DuckDB files, pages and instance live; "
+            "default: $ASC_DATA_DIR or ./asc_data",
+        )
+
+    def demo_world_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--products",
+            type=int,
+            help=f"products in a new demo world (default {DEMO_PRODUCTS}); "
+            "an existing world is kept",
+        )
+        p.add_argument(
+            "--stores",
+            type=int,
+            help=f"Amazon stores in a new demo world (default {DEMO_STORES}); "
+            "an existing world is kept",
+        )
+        p.add_argument("--seed", type=int, default=7, help="seed of a new demo world")
+        data_dir_option(p)
 
     demo = commands.add_parser(
-        "demo", help="generate a world, serve it, run ticks of simulated time, summarize"
+        "demo",
+        help="generate a world, serve it, run ticks of simulated time, summarize",
+        formatter_class=formatter,
     )
-    world_options(demo)
+    demo_world_options(demo)
     demo.add_argument(
-        "--ticks", type=int, default=DEMO_TICKS, help=f"sync ticks to run (default {DEMO_TICKS})"
+        "--verbose", action="store_true", help="show Dagster's step log and failures' tracebacks"
     )
+    demo.add_argument("--ticks", type=int, default=DEMO_TICKS, help="sync ticks to run")
     demo.add_argument(
         "--tick-minutes",
         type=float,
         default=DEMO_TICK_MINUTES,
-        help=f"simulated minutes between ticks (default {DEMO_TICK_MINUTES})",
+        help="simulated minutes between ticks",
     )
     demo.set_defaults(func=cmd_demo)
 
-    dev = commands.add_parser("dev", help="the sandbox plus the Dagster UI and daemon")
-    world_options(dev)
-    dev.add_argument("--port", type=int, default=3000)
+    dev = commands.add_parser(
+        "dev", help="the sandbox plus the Dagster UI and daemon", formatter_class=formatter
+    )
+    demo_world_options(dev)
+    dev.add_argument(
+        "--verbose", action="store_true", help="debug-level logs from the Dagster services"
+    )
+    dev.add_argument("--port", type=int, default=3000, help="port of the Dagster UI")
     dev.add_argument(
         "--evolve-every",
         type=float,
         default=300.0,
-        help="advance the sandbox world by this many seconds of real time (default 300)",
+        help="advance the sandbox world by this many seconds of real time",
     )
     dev.set_defaults(func=cmd_dev)
 
-    sync = commands.add_parser("sync", help="run one sync tick through Dagster, in this process")
-    sync.add_argument("--config", required=True, help="asc.yaml")
-    sync.add_argument("--data-dir", help="default: $ASC_DATA_DIR or ./asc_data")
-    sync.add_argument("--verbose", action="store_true", help="show Dagster's step log")
+    sync = commands.add_parser(
+        "sync", help="run one sync tick through Dagster, in this process", formatter_class=formatter
+    )
+    sync.add_argument("--config", required=True, help="the asc.yaml to sync")
+    data_dir_option(sync)
+    sync.add_argument(
+        "--verbose", action="store_true", help="show Dagster's step log and failures' tracebacks"
+    )
     sync.set_defaults(func=cmd_sync)
 
     sandbox = commands.add_parser("sandbox", help="the local Amazon + Magento").add_subparsers(
         dest="sandbox_command", required=True
     )
-    gen = sandbox.add_parser("generate", help="write a world directory")
-    gen.add_argument("--out", required=True)
-    gen.add_argument("--products", type=int, default=DEMO_PRODUCTS)
-    gen.add_argument("--stores", type=int, default=2)
-    gen.add_argument("--seed", type=int, default=7)
+    gen = sandbox.add_parser("generate", help="write a world directory", formatter_class=formatter)
+    gen.add_argument("--out", required=True, help="the world directory to write")
+    gen.add_argument(
+        "--products", type=int, default=DEMO_PRODUCTS, help="Magento products in the world"
+    )
+    gen.add_argument(
+        "--stores", type=int, default=2, help="Amazon stores: the first N of us, uk, de, ca, jp, mx"
+    )
+    gen.add_argument(
+        "--seed", type=int, default=7, help="the same seed writes the same world, byte for byte"
+    )
     gen.set_defaults(func=cmd_generate)
 
-    serve = sandbox.add_parser("serve", help="serve a world over SP-API and Magento REST")
-    serve.add_argument("--world", required=True)
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    serve = sandbox.add_parser(
+        "serve", help="serve a world over SP-API and Magento REST", formatter_class=formatter
+    )
+    serve.add_argument("--world", required=True, help="the world directory to serve")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=0, help="port; 0 picks a free one")
     serve.add_argument("--write-config", help="write an asc.yaml pointing at this sandbox")
-    serve.add_argument("--rate-scale", type=float, default=1.0)
-    serve.add_argument("--report-delay", type=float, default=2.0)
-    serve.add_argument("--seed", type=int, default=0)
+    serve.add_argument(
+        "--rate-scale", type=float, default=1.0, help="Amazon's published rates times this"
+    )
+    serve.add_argument(
+        "--report-delay", type=float, default=2.0, help="seconds a report takes to be DONE"
+    )
+    serve.add_argument("--seed", type=int, default=0, help="seed of the world's evolution")
     serve.add_argument(
         "--evolve-every", type=float, default=None, help="advance the world every N real seconds"
+    )
+    serve.add_argument(
+        "--data-dir",
+        help="a data directory that has synced this world before: the sandbox clock continues "
+        "after its last tick; default: $ASC_DATA_DIR or ./asc_data, when it exists",
     )
     serve.set_defaults(func=cmd_serve)
     return parser

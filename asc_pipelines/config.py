@@ -219,6 +219,15 @@ class AttributeCodes(_Strict):
     condition: str = constants.DEFAULT_ATTRIBUTE_CODES["condition"]
 
 
+class TickConfig(_Strict):
+    """How long one tick may talk to Amazon and Magento."""
+
+    # Seconds from a tick's first request after which no new request starts: what is still
+    # missing is recorded as failed for this tick (a report still processing waits for the next
+    # one) and the tick finishes with the data it has, in time for the next five-minute tick.
+    deadline_seconds: Annotated[float, Field(gt=0)] = 240.0
+
+
 class AscConfig(_Strict):
     """The whole ``asc.yaml``."""
 
@@ -227,6 +236,7 @@ class AscConfig(_Strict):
     amazon: AmazonConfig = AmazonConfig()
     attributes: AttributeCodes = AttributeCodes()
     matching: MatchingConfig = MatchingConfig()
+    tick: TickConfig = TickConfig()
     sync_issues: SyncIssueSettings = SyncIssueSettings()
     checks: CheckSettings = CheckSettings()
     # Default values for environment variables, applied only where a variable is unset. Meant for

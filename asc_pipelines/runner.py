@@ -94,6 +94,38 @@ class SyncResult:
             outcome == "ok" for datasets in self.outcomes.values() for outcome in datasets.values()
         )
 
+    def failed_fetches(self) -> list[tuple[str, str]]:
+        """(store, dataset) of every fetch of this tick that failed."""
+        return [
+            (store, dataset)
+            for store, datasets in sorted(self.outcomes.items())
+            for dataset, outcome in sorted(datasets.items())
+            if outcome == "failed"
+        ]
+
+    def headline(self) -> str:
+        """One line that says whether the tick did its job, and how much of it failed."""
+        fetches = sum(len(datasets) for datasets in self.outcomes.values())
+        failed = self.failed_fetches()
+        run = "succeeded" if self.run_success else "FAILED"
+        if not failed:
+            pending = fetches - sum(
+                outcome == "ok" for d in self.outcomes.values() for outcome in d.values()
+            )
+            waiting = f", {pending} waiting for Amazon" if pending else ""
+            return f"Sync run {self.run_id}: {run}; {fetches} fetches ok{waiting}"
+        stores = sorted({store for store, _ in failed})
+        return (
+            f"Sync run {self.run_id}: {run}, but {len(failed)} of {fetches} fetches FAILED "
+            f"({len(stores)} of {len(self.outcomes)} stores: {', '.join(stores)})"
+        )
+
+
+def one_line(text: str, limit: int = 240) -> str:
+    """A message as one line of at most ``limit`` characters (the summary is for people)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
 
 def run_sync(
     defs: dg.Definitions,
@@ -117,11 +149,15 @@ def run_sync(
             if event.is_failure and event.event_specific_data is not None:
                 error = getattr(event.event_specific_data, "error", None)
                 if error is not None:
-                    sync.messages.append(f"{event.step_key}: {error.message.strip()}")
+                    # Dagster wraps the asset's exception ("Error occurred while executing
+                    # op ..."); the asset's own message is the one that explains.
+                    while getattr(error, "cause", None) is not None:
+                        error = error.cause
+                    sync.messages.append(one_line(f"{event.step_key}: {error.message}", 600))
     for store_id, dataset, outcome, message in _fetch_outcomes(data_dir, result.run_id):
         sync.outcomes.setdefault(store_id, {})[dataset] = outcome
         if outcome != "ok" and message:
-            sync.messages.append(f"{store_id} {dataset} {outcome}: {message}")
+            sync.messages.append(one_line(f"{store_id} {dataset} {outcome}: {message}"))
     return sync
 
 
@@ -182,7 +218,7 @@ def _issue_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
 
 def summary_text(data_dir: Path, sync: SyncResult) -> str:
     """Rows per table and store, where the files are, and how to open the UI."""
-    lines = [f"Sync run {sync.run_id}: {'succeeded' if sync.run_success else 'FAILED'}"]
+    lines = [sync.headline()]
     for store_id, datasets in sorted(sync.outcomes.items()):
         parts = ", ".join(f"{d}={o}" for d, o in sorted(datasets.items()))
         lines.append(f"  {store_id:<10} {parts}")

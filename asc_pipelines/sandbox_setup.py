@@ -8,9 +8,11 @@ printed as ``export`` lines for other tools. A real deployment sets the variable
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import duckdb
 import yaml
 
 from asc_pipelines.config import (
@@ -21,6 +23,11 @@ from asc_pipelines.config import (
     default_refresh_token_env,
 )
 from asc_pipelines.sandbox import credentials
+from asc_pipelines.warehouse.schema import PUBLISHED_FILE, WAREHOUSE_FILE
+from asc_pipelines.warehouse.source_clock import latest_recorded_tick
+
+if TYPE_CHECKING:
+    from asc_pipelines.sandbox.clock import SandboxClock
 
 
 def world_stores(world_dir: Path) -> list[dict[str, Any]]:
@@ -89,3 +96,39 @@ def write_sandbox_config(path: Path, world_dir: Path, base_url: str, **options: 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(header + yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path
+
+
+def last_recorded_tick(data_dir: Path) -> datetime | None:
+    """The latest tick a data directory has recorded, by the sources' clock, from the private
+    file and the analysts' copy (whichever can be opened; a file being written is skipped)."""
+    latest: datetime | None = None
+    for name in (WAREHOUSE_FILE, PUBLISHED_FILE):
+        path = data_dir / name
+        if not path.exists():
+            continue
+        try:
+            conn = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error:
+            continue
+        try:
+            tick = latest_recorded_tick(conn)
+        finally:
+            conn.close()
+        if tick is not None and (latest is None or tick > latest):
+            latest = tick
+    return latest
+
+
+def continue_clock(clock: SandboxClock, data_dir: Path, gap_minutes: float) -> datetime | None:
+    """Move a freshly started sandbox's clock to ``gap_minutes`` after the data directory's last
+    tick, when it is behind it: the world's ``now`` is when it was generated, and a pipeline that
+    has already ticked it must never see time run backwards. Returns the new time, or None when
+    the clock was already ahead (or nothing was recorded)."""
+    last = last_recorded_tick(data_dir)
+    if last is None:
+        return None
+    target = last + timedelta(minutes=gap_minutes)
+    behind = (target - clock.now()).total_seconds()
+    if behind <= 0:
+        return None
+    return clock.advance(behind)

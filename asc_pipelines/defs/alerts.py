@@ -1,56 +1,67 @@
 """Flagging sync problems where people look: a small Dagster job run per announcement, and an
 optional Slack-compatible webhook.
 
-``sync_issue_sensor`` reads the analysts' copy (never the pipeline's private file), announces every
-sync issue that is new or escalated since its cursor, and moves the cursor only when the
-announcement went out: a tick that fails announces nothing and leaves the cursor where it was, and
-run keys make sure nothing is announced twice. ``sync_run_failure_sensor`` does the same for
-failed sync runs.
+``sync_issue_sensor`` reads the analysts' copy (never the pipeline's private file) and follows
+``core.sync_issue_events`` by its ever-growing ``event_id``: each evaluation announces everything
+opened or escalated since its cursor as ONE summary (counts by store, kind and severity, the most
+urgent few, where to look), in one run and at most one webhook message, however large the
+backlog. The cursor moves only when the announcement went out: an evaluation whose webhook fails
+announces nothing and leaves the cursor where it was. ``sync_run_failure_sensor`` announces failed
+sync runs.
 """
 
 import json
 import os
-from datetime import datetime
 from typing import Any
 
 import dagster as dg
 import duckdb
 import requests
+from pydantic import Field
 
 from asc_pipelines.defs.jobs import asc_sync_job
 from asc_pipelines.defs.resources import AscSettings
+from asc_pipelines.logic.announcements import announcement_since
+from asc_pipelines.warehouse.schema import REPORTS_DIR
 
 WEBHOOK_ENV = "ASC_ALERT_WEBHOOK_URL"
 WEBHOOK_TIMEOUT_SECONDS = 10
-MAX_ANNOUNCED = 200  # per announcement; the rest follows on the next sensor tick
 
 
 class Announcement(dg.Config):
-    """What one notify_sync_issues run announces."""
+    """What one notify_sync_issues run announces: the text people read, and the listed items."""
 
     title: str
+    text: str = ""
     items: list[dict[str, str]]
+    counts: list[dict[str, str]] = Field(default_factory=list)
+
+
+def _md_table(rows: list[dict[str, str]]) -> str:
+    if not rows:
+        return "(nothing)"
+    header = list(rows[0])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += [
+        "| " + " | ".join(str(row.get(h, "")).replace("|", "\\|") for h in header) + " |"
+        for row in rows
+    ]
+    return "\n".join(lines)
 
 
 @dg.op
 def announce(context: dg.OpExecutionContext, config: Announcement) -> dg.Output[int]:
-    """Write the announced problems into the run's log and metadata (the UI's record of them)."""
-    for item in config.items:
-        context.log.warning(" | ".join(f"{k}={v}" for k, v in item.items()))
-    table = (
-        "\n".join(
-            ["| " + " | ".join(config.items[0]) + " |", "|" + "---|" * len(config.items[0])]
-            + ["| " + " | ".join(item.values()) + " |" for item in config.items]
-        )
-        if config.items
-        else "(nothing)"
-    )
+    """Write the announcement into the run's log (one message) and metadata (the UI's record)."""
+    context.log.warning(config.text or config.title)
+    total = sum(int(row.get("issues", 0)) for row in config.counts) or len(config.items)
     return dg.Output(
-        len(config.items),
+        total,
         metadata={
             "title": config.title,
-            "count": len(config.items),
-            "items": dg.MetadataValue.md(table),
+            "count": total,
+            "counts": dg.MetadataValue.md(_md_table(config.counts)),
+            "items": dg.MetadataValue.md(_md_table(config.items)),
+            "text": dg.MetadataValue.text(config.text or config.title),
         },
     )
 
@@ -60,17 +71,14 @@ def notify_sync_issues() -> None:
     announce()
 
 
-def post_webhook(title: str, items: list[dict[str, str]]) -> bool:
-    """POST a Slack-compatible ``{"text": ...}`` message if ``ASC_ALERT_WEBHOOK_URL`` is set."""
+def post_webhook(text: str) -> bool:
+    """POST one Slack-compatible ``{"text": ...}`` message if ``ASC_ALERT_WEBHOOK_URL`` is set."""
     url = os.environ.get(WEBHOOK_ENV)
     if not url:
         return False
-    lines = [title] + [
-        "• " + ", ".join(f"{k}: {v}" for k, v in item.items() if v) for item in items
-    ]
     response = requests.post(
         url,
-        data=json.dumps({"text": "\n".join(lines)}),
+        data=json.dumps({"text": text}),
         headers={"Content-Type": "application/json"},
         timeout=WEBHOOK_TIMEOUT_SECONDS,
     )
@@ -78,49 +86,15 @@ def post_webhook(title: str, items: list[dict[str, str]]) -> bool:
     return True
 
 
-def _cursor(cursor: str | None) -> tuple[datetime | None, str]:
-    """(time, issue id) of the last announced event; (None, "") before the first."""
-    if not cursor:
-        return None, ""
-    data = json.loads(cursor)
-    return datetime.fromisoformat(data["through"]), data.get("last_issue_id", "")
-
-
-# An issue is news twice: when it opens and when it escalates. Events are ordered by time, then
-# issue id, so a capped announcement resumes exactly where it stopped, even within one tick.
-_EVENTS_SQL = """
-WITH events AS (
-    SELECT issue_id, store_id, kind, severity, sku, detail, 'new' AS change,
-        first_seen_at AS event_at
-    FROM core.sync_issues WHERE resolved_at IS NULL
-    UNION ALL
-    SELECT issue_id, store_id, kind, severity, sku, detail, 'escalated', escalated_at
-    FROM core.sync_issues WHERE resolved_at IS NULL AND escalated_at IS NOT NULL
-)
-SELECT issue_id, store_id, kind, severity, coalesce(sku, ''), coalesce(detail, ''), change,
-    event_at
-FROM events
-WHERE $since IS NULL OR event_at > $since OR (event_at = $since AND issue_id > $last_id)
-ORDER BY event_at, issue_id
-LIMIT $limit
-"""
-
-
-def issues_to_announce(
-    published: str, since: datetime | None, last_id: str = ""
-) -> tuple[list[dict[str, str]], tuple[datetime, str] | None]:
-    """Open issues opened or escalated after the cursor, and the new cursor position."""
-    conn = duckdb.connect(published, read_only=True)
-    try:
-        rows = conn.execute(
-            _EVENTS_SQL, {"since": since, "last_id": last_id, "limit": MAX_ANNOUNCED}
-        ).fetchall()
-    finally:
-        conn.close()
-    names = ("issue_id", "store_id", "kind", "severity", "sku", "detail", "change")
-    items = [{name: str(value) for name, value in zip(names, r[:7], strict=True)} for r in rows]
-    last = (rows[-1][7], str(rows[-1][0])) if rows else None
-    return items, last
+def where_to_look(settings: AscSettings) -> list[str]:
+    """Where a person reads the details: the report pages and the open issues in DuckDB."""
+    index = settings.data_path / REPORTS_DIR / "index.html"
+    return [
+        f"report pages: {index.resolve()}",
+        f'open issues: duckdb -readonly {settings.published_path.resolve()} -c "SELECT store_id, '
+        "kind, severity, sku, detail FROM core.sync_issues WHERE resolved_at IS NULL ORDER BY "
+        'severity, store_id, kind"',
+    ]
 
 
 @dg.sensor(
@@ -131,29 +105,58 @@ def issues_to_announce(
 def sync_issue_sensor(
     context: dg.SensorEvaluationContext, settings: AscSettings
 ) -> dg.SensorResult | dg.SkipReason:
-    """Announces sync issues that are new or escalated since the last announcement."""
+    """Announces, as one summary, the sync issues opened or escalated since the last one."""
     published = settings.published_path
     if not published.exists():
         return dg.SkipReason(f"no published copy at {published} yet")
-    since, last_id = _cursor(context.cursor)
+    cursor = json.loads(context.cursor) if context.cursor else {}
+    conn = duckdb.connect(str(published), read_only=True)
     try:
-        items, last = issues_to_announce(str(published), since, last_id)
+        news = announcement_since(conn, cursor)
     except duckdb.CatalogException:
-        return dg.SkipReason("the published copy has no core.sync_issues table yet")
-    if not items or last is None:
+        return dg.SkipReason("the published copy has no sync issue event log yet")
+    finally:
+        conn.close()
+    new_cursor = json.dumps({"event_id": news.through_event})
+    if not news.has_news:
+        if news.moved:  # opened and resolved before anyone looked: nothing left to say
+            return dg.SensorResult(skip_reason="no open issue is new", cursor=new_cursor)
         return dg.SkipReason("no new or escalated sync issues")
-    title = f"{len(items)} new or escalated sync issue(s)"
-    post_webhook(title, items)  # raises on failure: the cursor stays, nothing is announced
-    through = last[0].isoformat()
+    text = news.text(where_to_look(settings))
+    post_webhook(text)  # raises on failure: the cursor stays, nothing is announced
+    counts = [
+        {
+            "store": store,
+            "severity": severity,
+            "kind": kind,
+            "issues": str(issues),
+            "escalated": str(escalated),
+        }
+        for store, severity, kind, _opened, escalated, issues in news.counts
+    ]
+    # Event ids only grow within one warehouse; the issue id tells a rebuilt one apart.
+    last_issue = news.most_urgent[-1]["issue_id"][:12] if news.most_urgent else ""
+    run_key = f"sync-issue-events-{news.after_event + 1}-{news.through_event}-{last_issue}"
     return dg.SensorResult(
         run_requests=[
             dg.RunRequest(
-                run_key=f"sync-issues-through-{through}-{last[1]}",
-                run_config={"ops": {"announce": {"config": {"title": title, "items": items}}}},
+                run_key=run_key,
+                run_config={
+                    "ops": {
+                        "announce": {
+                            "config": {
+                                "title": news.title(),
+                                "text": text,
+                                "items": news.most_urgent,
+                                "counts": counts,
+                            }
+                        }
+                    }
+                },
                 tags={"asc/alert": "sync_issues"},
             )
         ],
-        cursor=json.dumps({"through": through, "last_issue_id": last[1]}),
+        cursor=new_cursor,
     )
 
 
@@ -171,9 +174,12 @@ def sync_run_failure_sensor(context: dg.RunFailureSensorContext) -> dg.RunReques
         "error": (context.failure_event.message or "")[:500],
     }
     title = f"sync run {run.run_id} failed"
-    post_webhook(title, [item])
+    text = f"{title}: {item['error']}"
+    post_webhook(text)
     return dg.RunRequest(
         run_key=f"failed-run-{run.run_id}",
-        run_config={"ops": {"announce": {"config": {"title": title, "items": [item]}}}},
+        run_config={
+            "ops": {"announce": {"config": {"title": title, "text": text, "items": [item]}}}
+        },
         tags={"asc/alert": "failed_run"},
     )

@@ -9,13 +9,16 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from asc_pipelines.config import AscConfig
-from asc_pipelines.defs.clients import spapi_client
+from asc_pipelines.defs.clients import spapi_client, tick_guard
 from asc_pipelines.defs.freshness import SOURCE_FRESHNESS
 from asc_pipelines.defs.metadata import markdown_table, rows_per_store, table_metadata
 from asc_pipelines.defs.resources import WRITER_POOL, AmazonCredentials, AscSettings
 from asc_pipelines.defs.stores import StoreFetch, fetch_all, land
 from asc_pipelines.warehouse.schema import ensure_schema
+from asc_pipelines.warehouse.source_clock import settle_source_times
 from asc_pipelines.warehouse.transaction import transaction
+
+DATASET = "amazon_listing_issues"
 
 ISSUE_SEVERITIES = ("ERROR", "WARNING")
 
@@ -92,10 +95,11 @@ def amazon_listing_issues(
     """
     cfg: AscConfig = settings.load()
     run_id = context.run.run_id
+    guard = tick_guard(run_id, cfg)
 
     def fetch(store_id: str) -> tuple[pd.DataFrame, datetime, bool]:
         store = cfg.store(store_id)
-        client = spapi_client(cfg, store, amazon_credentials)
+        client = spapi_client(cfg, store, amazon_credentials, guard)
         iterator = client.iter_listings_items(
             store.seller_id,
             store.marketplace_id,
@@ -107,10 +111,15 @@ def amazon_listing_issues(
         now = client.server_now()
         return issue_rows(store_id, items, now), now, capped
 
-    fetched = fetch_all([s.id for s in cfg.stores], fetch, log=context.log.warning)
+    fetched = fetch_all(
+        [s.id for s in cfg.stores], fetch, log=context.log.warning, trace=context.log.debug
+    )
     summary: list[list[object]] = []
     with duckdb.get_connection() as conn:
         ensure_schema(conn)
+        times = settle_source_times(
+            conn, DATASET, {s: r.value[1] for s, r in fetched.items() if r.ok and r.value}
+        )
         for store in cfg.stores:
             result: StoreFetch = fetched[store.id]
 
@@ -128,8 +137,8 @@ def amazon_listing_issues(
                     store.id,
                     result,
                     write=write,
-                    fetched_at=lambda value: value[1],
-                    dataset="amazon_listing_issues",
+                    fetched_at=lambda _, store_id=store.id: times[store_id],
+                    dataset=DATASET,
                     default_operation="searchListingsItems",
                     run_id=run_id,
                 )

@@ -5,7 +5,7 @@ flight), waits a bounded time, and when the report is done replaces the store's 
 transaction. A pending report stays for the next tick; a failed one leaves the last good snapshot.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
@@ -14,7 +14,7 @@ from dagster_duckdb import DuckDBResource
 
 from asc_pipelines import constants
 from asc_pipelines.config import AscConfig
-from asc_pipelines.defs.clients import spapi_client
+from asc_pipelines.defs.clients import spapi_client, tick_guard
 from asc_pipelines.defs.freshness import SOURCE_FRESHNESS
 from asc_pipelines.defs.metadata import markdown_table, rows_per_store, table_metadata
 from asc_pipelines.defs.resources import WRITER_POOL, AmazonCredentials, AscSettings
@@ -28,6 +28,7 @@ from asc_pipelines.sources.report_flow import ReportOutcome, ReportRequest, adva
 from asc_pipelines.sources.reports import REJECT_SOURCE, stage_listing_report
 from asc_pipelines.warehouse.records import record_api_error, record_fetch
 from asc_pipelines.warehouse.schema import ensure_schema
+from asc_pipelines.warehouse.source_clock import failure_time, settle_source_times
 from asc_pipelines.warehouse.transaction import transaction
 
 DATASET = "amazon_listings"
@@ -175,13 +176,14 @@ def amazon_listings_snapshot(
     """
     cfg: AscConfig = settings.load()
     run_id = context.run.run_id
+    guard = tick_guard(run_id, cfg)
     with duckdb.get_connection() as conn:
         ensure_schema(conn)
         in_flight = _in_flight(conn)
 
     def fetch(store_id: str) -> tuple[ReportOutcome, datetime]:
         store = cfg.store(store_id)
-        client = spapi_client(cfg, store, amazon_credentials)
+        client = spapi_client(cfg, store, amazon_credentials, guard)
         outcome = advance_report(
             client,
             report_type=REPORT_TYPE,
@@ -194,21 +196,24 @@ def amazon_listings_snapshot(
         return outcome, client.server_now()
 
     fetched: dict[str, StoreFetch[tuple[ReportOutcome, datetime]]] = fetch_all(
-        [s.id for s in cfg.stores], fetch, log=context.log.warning
+        [s.id for s in cfg.stores], fetch, log=context.log.warning, trace=context.log.debug
     )
     summary: list[list[object]] = []
     outcomes: dict[str, str] = {}
     with duckdb.get_connection() as conn:
+        times = settle_source_times(
+            conn, DATASET, {s: r.value[1] for s, r in fetched.items() if r.ok and r.value}
+        )
         for store in cfg.stores:
             result = fetched[store.id]
-            now = datetime.now(UTC)
+            now = failure_time(conn, store.id)
             rows = rejected = None
             message: str | None = None
             try:
                 if not result.ok:
                     raise result.error  # type: ignore[misc]
-                outcome, server_now = result.value  # type: ignore[misc]
-                now = server_now
+                outcome, _ = result.value  # type: ignore[misc]
+                now = server_now = times[store.id]
                 if outcome.state == "done":
                     rows, rejected = _replace_snapshot(
                         conn,

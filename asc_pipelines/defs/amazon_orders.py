@@ -12,7 +12,7 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from asc_pipelines.config import AscConfig
-from asc_pipelines.defs.clients import spapi_client
+from asc_pipelines.defs.clients import spapi_client, tick_guard
 from asc_pipelines.defs.freshness import SOURCE_FRESHNESS
 from asc_pipelines.defs.metadata import markdown_table, rows_per_store, table_metadata
 from asc_pipelines.defs.resources import WRITER_POOL, AmazonCredentials, AscSettings
@@ -23,7 +23,10 @@ from asc_pipelines.warehouse.records import (
     set_watermark,
 )
 from asc_pipelines.warehouse.schema import ensure_schema
+from asc_pipelines.warehouse.source_clock import settle_source_times
 from asc_pipelines.warehouse.transaction import transaction
+
+DATASET = "amazon_orders"
 
 
 def _ts(value: str | None) -> datetime | None:
@@ -132,6 +135,7 @@ def amazon_orders(
     """
     cfg: AscConfig = settings.load()
     run_id = context.run.run_id
+    guard = tick_guard(run_id, cfg)
     with duckdb.get_connection() as conn:
         ensure_schema(conn)
         marks = {s.id: get_watermark(conn, s.id, "amazon_orders")[0] for s in cfg.stores}
@@ -139,7 +143,7 @@ def amazon_orders(
 
     def fetch(store_id: str) -> dict[str, Any]:
         store = cfg.store(store_id)
-        client = spapi_client(cfg, store, amazon_credentials)
+        client = spapi_client(cfg, store, amazon_credentials, guard)
         client.ensure_access_token()  # also learns the server's clock for the first window
         mark = marks[store_id]
         if mark is None:
@@ -197,14 +201,19 @@ def amazon_orders(
             "now": client.server_now(),
         }
 
-    fetched = fetch_all([s.id for s in cfg.stores], fetch, log=context.log.warning)
+    fetched = fetch_all(
+        [s.id for s in cfg.stores], fetch, log=context.log.warning, trace=context.log.debug
+    )
     summary: list[list[object]] = []
     with duckdb.get_connection() as conn:
+        times = settle_source_times(
+            conn, DATASET, {s: r.value["now"] for s, r in fetched.items() if r.ok and r.value}
+        )
         for store in cfg.stores:
             result: StoreFetch = fetched[store.id]
 
             def write(value: dict[str, Any], store_id: str = store.id) -> tuple[int, str | None]:
-                _write_orders(conn, store_id, value, value["now"])
+                _write_orders(conn, store_id, value, times[store_id])
                 return len(value["orders"]), value["note"]
 
             summary.append(
@@ -213,8 +222,8 @@ def amazon_orders(
                     store.id,
                     result,
                     write=write,
-                    fetched_at=lambda value: value["now"],
-                    dataset="amazon_orders",
+                    fetched_at=lambda _, store_id=store.id: times[store_id],
+                    dataset=DATASET,
                     default_operation="getOrders",
                     run_id=run_id,
                 )

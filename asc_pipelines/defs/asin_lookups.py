@@ -20,7 +20,7 @@ from dagster_duckdb import DuckDBResource
 
 from asc_pipelines import constants
 from asc_pipelines.config import AscConfig, StoreConfig
-from asc_pipelines.defs.clients import spapi_client
+from asc_pipelines.defs.clients import spapi_client, tick_guard
 from asc_pipelines.defs.metadata import markdown_table, table_metadata
 from asc_pipelines.defs.resources import WRITER_POOL, AmazonCredentials, AscSettings
 from asc_pipelines.defs.stores import StoreFetch, fetch_all, record_failure
@@ -28,6 +28,7 @@ from asc_pipelines.sources.catalog import match_identifiers
 from asc_pipelines.sources.errors import SourceError
 from asc_pipelines.warehouse.records import record_fetch
 from asc_pipelines.warehouse.schema import ensure_schema
+from asc_pipelines.warehouse.source_clock import failure_time, settle_source_times
 from asc_pipelines.warehouse.transaction import transaction
 
 DATASET = "asin_lookups"
@@ -189,13 +190,14 @@ def asin_lookups(
     cfg: AscConfig = settings.load()
     matching = cfg.matching
     run_id = context.run.run_id
+    guard = tick_guard(run_id, cfg)
     with duckdb.get_connection() as conn:
         ensure_schema(conn)
         candidates = {s.id: read_candidates(conn, s) for s in cfg.stores}
 
     def fetch(store_id: str) -> StoreLookups:
         store = cfg.store(store_id)
-        client = spapi_client(cfg, store, amazon_credentials)
+        client = spapi_client(cfg, store, amazon_credentials, guard)
         client.ensure_access_token()  # fails fast on bad credentials; learns Amazon's clock
         todo = due(candidates[store_id], client.server_now(), matching.asin_lookup_max_age_hours)
         result = StoreLookups(needed=len(todo))
@@ -227,20 +229,25 @@ def asin_lookups(
         result.now = client.server_now()
         return result
 
-    fetched = fetch_all([s.id for s in cfg.stores], fetch, log=context.log.warning)
+    fetched = fetch_all(
+        [s.id for s in cfg.stores], fetch, log=context.log.warning, trace=context.log.debug
+    )
     summary: list[list[object]] = []
     per_store: dict[str, dict[str, int]] = {}
     with duckdb.get_connection() as conn:
+        times = settle_source_times(
+            conn, DATASET, {s: r.value.now for s, r in fetched.items() if r.ok and r.value}
+        )
         for store in cfg.stores:
             result: StoreFetch[StoreLookups] = fetched[store.id]
-            now = datetime.now(UTC)
+            now = failure_time(conn, store.id)
             lookups = result.value if result.ok else None
             error: BaseException | None = result.error
             message = None
             outcome = "failed"
             rows = None
             if lookups is not None:
-                now = lookups.now
+                now = times[store.id]
                 try:
                     _write_lookups(conn, store.marketplace_id, lookups.rows)
                     rows, outcome = len(lookups.rows), "ok"

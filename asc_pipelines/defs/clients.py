@@ -1,4 +1,5 @@
-"""Build the source clients for a tick from the config and the credentials resources."""
+"""Build the source clients for a tick from the config and the credentials resources, all
+holding the tick's one `TickGuard` (deadline and circuit breakers)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,27 @@ from asc_pipelines.config import AscConfig, StoreConfig
 from asc_pipelines.defs.resources import AmazonCredentials, MagentoCredentials
 from asc_pipelines.sources.magento import MagentoClient
 from asc_pipelines.sources.spapi import SpApiClient
+from asc_pipelines.sources.tick_guard import TickGuard
 
 _SPAPI_CLIENTS: dict[tuple[object, ...], SpApiClient] = {}
+_GUARDS: dict[str, TickGuard] = {}
 _LOCK = threading.Lock()
 
 
-def spapi_client(cfg: AscConfig, store: StoreConfig, credentials: AmazonCredentials) -> SpApiClient:
+def tick_guard(run_id: str, cfg: AscConfig) -> TickGuard:
+    """The guard of the tick (run) ``run_id``: made by the run's first fetching asset, so the
+    deadline counts from the tick's first request, and shared by every later one."""
+    with _LOCK:
+        guard = _GUARDS.get(run_id)
+        if guard is None:
+            _GUARDS.clear()  # one tick at a time per process; an older tick's guard is done
+            guard = _GUARDS[run_id] = TickGuard(cfg.tick.deadline_seconds)
+        return guard
+
+
+def spapi_client(
+    cfg: AscConfig, store: StoreConfig, credentials: AmazonCredentials, guard: TickGuard
+) -> SpApiClient:
     """The store's SP-API client, shared by every asset of this process.
 
     Amazon's rate limits and LWA tokens belong to a selling partner, not to an asset: one client
@@ -40,14 +56,17 @@ def spapi_client(cfg: AscConfig, store: StoreConfig, credentials: AmazonCredenti
                 refresh_token=refresh_token,
             )
             _SPAPI_CLIENTS[key] = client
+        client.use_guard(guard)
         return client
 
 
-def magento_client(cfg: AscConfig, credentials: MagentoCredentials) -> MagentoClient:
+def magento_client(
+    cfg: AscConfig, credentials: MagentoCredentials, guard: TickGuard
+) -> MagentoClient:
     if cfg.magento.auth == "integration_token":
         return MagentoClient.from_config(
-            cfg.magento, token=credentials.token(cfg.magento.token_env)
+            cfg.magento, token=credentials.token(cfg.magento.token_env), guard=guard
         )
     return MagentoClient.from_config(
-        cfg.magento, username=credentials.username, password=credentials.password
+        cfg.magento, username=credentials.username, password=credentials.password, guard=guard
     )

@@ -9,6 +9,7 @@ from asc_pipelines.defs.status import listings_by_status
 from asc_pipelines.defs.tick import fetch_time
 from asc_pipelines.logic.history import close_removed_stores, record_listing_history
 from asc_pipelines.warehouse.schema import ensure_schema
+from asc_pipelines.warehouse.source_clock import Rewind, SourceClockWentBack
 from asc_pipelines.warehouse.transaction import transaction
 
 TABLE = "core.listing_history"
@@ -58,14 +59,17 @@ def listing_history(
                     observed_at=observed_at,
                     store_ids=[store for store in store_ids if store in loaded],
                 )
+                if tick.skipped:  # rolled back: a tick from the past records nothing
+                    raise SourceClockWentBack(
+                        TABLE,
+                        [
+                            Rewind(store, observed_at, latest)
+                            for store, latest in sorted(tick.skipped.items())
+                        ],
+                    )
                 removed = close_removed_stores(conn, observed_at=observed_at, store_ids=store_ids)
             for store, rows in removed.items():
                 context.log.warning(f"store {store} is no longer configured: {rows} rows closed")
-            for store, latest in tick.skipped.items():
-                context.log.warning(
-                    f"store {store}: history already has changes at {latest.isoformat()}, later "
-                    f"than this tick ({observed_at.isoformat()}); the store was not recorded"
-                )
         metadata = table_metadata(conn, TABLE)
         open_rows = dict(
             conn.execute(

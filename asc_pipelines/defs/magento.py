@@ -7,7 +7,7 @@ changes never move ``updated_at`` either.
 """
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import dagster as dg
 import duckdb
@@ -15,7 +15,7 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from asc_pipelines.config import AscConfig
-from asc_pipelines.defs.clients import magento_client
+from asc_pipelines.defs.clients import magento_client, tick_guard
 from asc_pipelines.defs.freshness import SOURCE_FRESHNESS
 from asc_pipelines.defs.metadata import markdown_table, table_metadata
 from asc_pipelines.defs.resources import WRITER_POOL, AscSettings, MagentoCredentials
@@ -27,6 +27,11 @@ from asc_pipelines.warehouse.records import (
     set_watermark,
 )
 from asc_pipelines.warehouse.schema import ensure_schema
+from asc_pipelines.warehouse.source_clock import (
+    SourceClockWentBack,
+    failure_time,
+    settle_source_times,
+)
 from asc_pipelines.warehouse.transaction import transaction
 
 MAGENTO = "magento"
@@ -106,11 +111,11 @@ def magento_catalog(
         ensure_schema(conn)
         watermark, last_full = get_watermark(conn, MAGENTO, DATASET)
         outcome, message, products_fetched, mode = "ok", None, 0, "full"
-        now = datetime.now(UTC)
+        now = failure_time(conn, MAGENTO)
         try:
-            client = magento_client(cfg, magento_credentials)
+            client = magento_client(cfg, magento_credentials, tick_guard(run_id, cfg))
             websites = client.list_websites()
-            now = client.server_now()
+            now = settle_source_times(conn, DATASET, {MAGENTO: client.server_now()})[MAGENTO]
             full = (
                 watermark is None
                 or last_full is None
@@ -149,7 +154,7 @@ def magento_catalog(
                 conn.execute("INSERT INTO stage_source_items BY NAME SELECT * FROM source_page")
                 conn.unregister("source_page")
             timings["source_items_seconds"] = time.monotonic() - t0
-            now = client.server_now()
+            now = settle_source_times(conn, DATASET, {MAGENTO: client.server_now()})[MAGENTO]
             new_mark = conn.execute("SELECT max(updated_at) FROM stage_products").fetchone()[0]
             with transaction(conn):
                 if full:
@@ -177,6 +182,8 @@ def magento_catalog(
                     last_full_at=now if full else last_full,
                     updated_at=now,
                 )
+        except SourceClockWentBack:
+            raise  # not this source's failure: the whole tick is refused
         except Exception as exc:  # the previous catalog stays; the failure is recorded
             failure = record_failure(
                 conn,

@@ -11,12 +11,13 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Generic, TypeVar
 
 import duckdb
 
 from asc_pipelines.warehouse.records import record_api_error, record_fetch
+from asc_pipelines.warehouse.source_clock import failure_time
 
 T = TypeVar("T")
 
@@ -59,8 +60,13 @@ def fetch_all(
     *,
     max_workers: int = 4,
     log: Callable[[str], None] | None = None,
+    trace: Callable[[str], None] | None = None,
 ) -> dict[str, StoreFetch[T]]:
-    """Call ``fetch(store_id)`` for every store; an exception is captured for that store only."""
+    """Call ``fetch(store_id)`` for every store; an exception is captured for that store only.
+
+    A failure is one line to ``log`` (the store and the reason); its traceback goes to ``trace``
+    (the debug log), for whoever asked for it.
+    """
 
     def run(store_id: str) -> StoreFetch[T]:
         started = time.monotonic()
@@ -69,10 +75,9 @@ def fetch_all(
             return StoreFetch(store_id, value=value, seconds=time.monotonic() - started)
         except Exception as exc:  # one store's failure must not stop the others
             if log is not None:
-                log(
-                    f"store {store_id}: {type(exc).__name__}: {exc}\n"
-                    f"{traceback.format_exc(limit=5)}"
-                )
+                log(f"store {store_id}: {type(exc).__name__}: {exc}")
+            if trace is not None:
+                trace(f"store {store_id}: {traceback.format_exc(limit=8)}")
             return StoreFetch(store_id, error=exc, seconds=time.monotonic() - started)
 
     if not store_ids:
@@ -119,10 +124,10 @@ def land(
 ) -> list[object]:
     """Write one store's fetch with ``write`` (rows, note) or record why it failed; either way
     keep the outcome in ``raw.store_fetches``. Returns the store's summary row."""
-    now = datetime.now(UTC)
     rows: int | None = None
     message: str | None = None
     error = result.error
+    now = failure_time(conn, store_id)
     if result.ok:
         value = result.value
         assert value is not None

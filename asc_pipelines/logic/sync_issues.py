@@ -1,9 +1,11 @@
 """Sync issues: problems between Amazon and Magento, kept as issues that open, persist, resolve.
 
 Issue 4, section 2. Every tick computes the current problems from the warehouse as it stands, then
-updates ``core.sync_issues`` in three set-based statements: issues still present get
-``last_seen_at`` (and their detail and severity) refreshed, open issues no longer present get
-``resolved_at``, and problems without an open issue open a new one. An issue is identified by
+updates ``core.sync_issues`` in a few set-based statements: issues still present get
+``last_seen_at`` (and their detail) refreshed, open issues no longer present get ``resolved_at``,
+problems without an open issue open a new one, and mismatches open long enough escalate. Each
+opening, escalation and resolution is appended to ``core.sync_issue_events`` under an
+ever-growing ``event_id``, which is what the alerting sensor follows. An issue is identified by
 ``(store_id, kind, subject)`` while it is open; its ``issue_id`` is the md5 of
 ``store_id|kind|subject|first_seen_at``, so it is stable across ticks, and a problem that comes back
 after being resolved is a new issue with a new id.
@@ -26,12 +28,16 @@ Kinds (each from current data every tick):
   is more than ``stale_store_minutes`` before the tick; a store that never had one counts from its
   first recorded attempt (a store never attempted has no issue yet).
 - ``api_failure``: at least ``api_failure_threshold`` rows of ``raw.api_errors`` for one store and
-  operation within the ``api_failure_window_minutes`` before the tick (subject: the operation).
+  operation within the ``api_failure_window_minutes`` before the tick (subject: the operation);
+  calls a tick did not make (``TickLimitReached``: its deadline passed or a breaker was open) are
+  not failures of the operation.
 
 Severity rule: ``error`` for ``amazon_listing_error``, ``stale_store`` and ``api_failure`` (the
 store or listing is not selling or not syncing); ``warning`` for everything else, except that a
 ``price_mismatch`` or ``quantity_mismatch`` open for at least ``escalate_after_minutes`` of tick
-time escalates to ``error``, and ``escalated_at`` records the tick that escalated it.
+time escalates to ``error``, and ``escalated_at`` records the tick that escalated it. Severity is
+a function of ``kind`` and ``escalated_at`` alone (:data:`SEVERITY_SQL`, built from
+:data:`ERROR_KINDS` and :data:`ESCALATING_KINDS`), so the stored severity always agrees with it.
 
 All times are the tick's time by the sources' clock, passed in by the caller; nothing here reads
 the machine's clock. No Dagster here.
@@ -39,6 +45,7 @@ the machine's clock. No Dagster here.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -48,6 +55,8 @@ from typing import Annotated
 
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field
+
+from asc_pipelines.warehouse.source_clock import Rewind, SourceClockWentBack
 
 KINDS = (
     "price_mismatch",
@@ -123,7 +132,7 @@ WITH active_fbm AS (
 ),
 listing_errors AS (
     SELECT store_id, seller_sku,
-        string_agg(coalesce(code, '?') || ': ' || coalesce(message, ''), '; '
+        string_agg(coalesce(nullif(trim(code), ''), '?') || ': ' || coalesce(message, ''), '; '
             ORDER BY code, message) AS detail
     FROM raw.amazon_listing_issues
     WHERE upper(severity) = 'ERROR'
@@ -148,6 +157,8 @@ failures AS (
         max(occurred_at) AS last_at
     FROM raw.api_errors
     WHERE occurred_at > $failure_since AND occurred_at <= $now
+        -- A call the tick did not make (deadline passed, breaker open) is not a failed call.
+        AND code IS DISTINCT FROM 'TickLimitReached'
     GROUP BY ALL
     HAVING count(*) >= $failure_threshold
 ),
@@ -206,25 +217,39 @@ WHERE $stores IS NULL OR store_id = 'magento' OR list_contains($stores, store_id
 GROUP BY store_id, kind, subject
 """
 
-_SEVERITY = """
+
+def _sql_list(values: Sequence[str]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+# The one severity rule (module docstring): what an issue's row says and what the data implies
+# never disagree, because every statement below derives severity from this expression alone.
+SEVERITY_SQL = f"""
 CASE
-    WHEN {kind} IN ('amazon_listing_error', 'stale_store', 'api_failure') THEN 'error'
-    WHEN {kind} IN ('price_mismatch', 'quantity_mismatch') AND {first_seen} <= $escalate_before
-        THEN 'error'
+    WHEN kind IN ({_sql_list(ERROR_KINDS)}) THEN 'error'
+    WHEN kind IN ({_sql_list(ESCALATING_KINDS)}) AND escalated_at IS NOT NULL THEN 'error'
     ELSE 'warning'
 END
 """
 
-_TOUCH_SQL = f"""
+# A mismatch escalates once, at the first tick at least escalate_after_minutes after it opened;
+# escalated_at is never cleared (the sources' clock never runs backwards: source_clock.py).
+_ESCALATE_SQL = f"""
+UPDATE core.sync_issues SET escalated_at = $now
+WHERE resolved_at IS NULL AND escalated_at IS NULL
+    AND kind IN ({_sql_list(ESCALATING_KINDS)}) AND first_seen_at <= $escalate_before
+"""
+
+_SEVERITY_SQL = f"""
+UPDATE core.sync_issues SET severity = {SEVERITY_SQL}
+WHERE severity IS DISTINCT FROM ({SEVERITY_SQL})
+"""
+
+_TOUCH_SQL = """
 UPDATE core.sync_issues AS t SET
     last_seen_at = $now,
     detail = c.detail,
-    sku = c.sku,
-    severity = {_SEVERITY.format(kind="t.kind", first_seen="t.first_seen_at")},
-    escalated_at = CASE
-        WHEN t.escalated_at IS NULL AND t.kind IN ('price_mismatch', 'quantity_mismatch')
-            AND t.first_seen_at <= $escalate_before THEN $now
-        ELSE t.escalated_at END
+    sku = c.sku
 FROM sync_issue_current c
 WHERE t.resolved_at IS NULL
     AND t.store_id = c.store_id AND t.kind = c.kind AND t.subject = c.subject
@@ -237,17 +262,12 @@ WHERE t.resolved_at IS NULL AND NOT EXISTS (
     WHERE c.store_id = t.store_id AND c.kind = t.kind AND c.subject = t.subject)
 """
 
-_OPEN_SQL = f"""
+_OPEN_SQL = """
 INSERT INTO core.sync_issues
     (issue_id, store_id, kind, severity, sku, subject, detail, first_seen_at, last_seen_at,
      escalated_at, resolved_at)
 SELECT md5(c.store_id || '|' || c.kind || '|' || c.subject || '|' || $opened_key),
-    c.store_id, c.kind, {_SEVERITY.format(kind="c.kind", first_seen="$now")},
-    c.sku, c.subject, c.detail,
-    $now, $now,
-    CASE WHEN c.kind IN ('price_mismatch', 'quantity_mismatch') AND $now <= $escalate_before
-        THEN $now END,
-    NULL
+    c.store_id, c.kind, 'warning', c.sku, c.subject, c.detail, $now, $now, NULL, NULL
 FROM sync_issue_current c
 WHERE NOT EXISTS (
     SELECT 1 FROM core.sync_issues t
@@ -255,10 +275,68 @@ WHERE NOT EXISTS (
         AND t.store_id = c.store_id AND t.kind = c.kind AND t.subject = c.subject)
 """
 
+# What this tick did, appended to core.sync_issue_events in a stable order. Each issue opens,
+# escalates and resolves at most once, so recording a tick again adds nothing twice.
+_EVENTS_SQL = """
+INSERT INTO core.sync_issue_events
+    (event_id, issue_id, change, event_at, store_id, kind, severity, sku, detail)
+SELECT (SELECT coalesce(max(event_id), 0) FROM core.sync_issue_events)
+        + row_number() OVER (ORDER BY change_order, severity = 'error' DESC, store_id, kind,
+                             subject),
+    issue_id, change, $now, store_id, kind, severity, sku, detail
+FROM (
+    SELECT i.*, e.change, e.change_order FROM core.sync_issues AS i,
+        (VALUES ('opened', 1), ('escalated', 2), ('resolved', 3)) AS e(change, change_order)
+    WHERE CASE e.change WHEN 'opened' THEN i.first_seen_at = $now
+                        WHEN 'escalated' THEN i.escalated_at = $now
+                        ELSE i.resolved_at = $now END
+) AS happened
+WHERE NOT EXISTS (SELECT 1 FROM core.sync_issue_events AS old
+                  WHERE old.issue_id = happened.issue_id AND old.change = happened.change)
+RETURNING change
+"""
 
-def _count(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> int:
-    row = conn.execute(sql, params).fetchone()
-    return int(row[0]) if row else 0
+# A warehouse whose issues predate the event log gets their past events derived once.
+_ESCALATING = _sql_list(ESCALATING_KINDS)
+_BACKFILL_EVENTS_SQL = f"""
+INSERT INTO core.sync_issue_events
+    (event_id, issue_id, change, event_at, store_id, kind, severity, sku, detail)
+SELECT row_number() OVER (ORDER BY event_at, change_order, event_severity = 'error' DESC,
+                                   store_id, kind, subject),
+    issue_id, change, event_at, store_id, kind, event_severity, sku, detail
+FROM (
+    SELECT *, CASE WHEN change = 'opened' AND kind IN ({_ESCALATING}) THEN 'warning'
+                   ELSE severity END AS event_severity
+    FROM (
+        SELECT *, 'opened' AS change, 1 AS change_order, first_seen_at AS event_at
+        FROM core.sync_issues
+        UNION ALL
+        SELECT *, 'escalated', 2, escalated_at FROM core.sync_issues
+        WHERE escalated_at IS NOT NULL
+        UNION ALL
+        SELECT *, 'resolved', 3, resolved_at FROM core.sync_issues WHERE resolved_at IS NOT NULL
+    )
+)
+WHERE NOT EXISTS (SELECT 1 FROM core.sync_issue_events)
+"""
+
+# The latest tick each store's issues were judged at: a tick before it is the past.
+_LAST_JUDGED_SQL = """
+SELECT store_id, max(greatest(last_seen_at, coalesce(resolved_at, last_seen_at)))
+FROM core.sync_issues GROUP BY store_id
+"""
+
+
+def refuse_earlier_tick(conn: duckdb.DuckDBPyConnection, now: datetime) -> None:
+    """Raise :class:`SourceClockWentBack` when a store's issues were already judged later than
+    ``now``: resolving and reopening everything at an earlier time would invent history."""
+    rewinds = [
+        Rewind(store, now, last.astimezone(UTC))
+        for store, last in conn.execute(_LAST_JUDGED_SQL).fetchall()
+        if last is not None and now < last
+    ]
+    if rewinds:
+        raise SourceClockWentBack("core.sync_issues", rewinds)
 
 
 def refresh_sync_issues(
@@ -271,13 +349,17 @@ def refresh_sync_issues(
     """One tick of ``core.sync_issues`` at ``now`` (the tick's time by the sources' clock).
 
     ``store_ids``: the configured Amazon stores; problems of other stores are not (or no longer)
-    reported (``magento`` rows always are). ``None`` keeps every store. The caller owns the
-    transaction; the table must exist (``ensure_sync_issue_schema``).
+    reported (``magento`` rows always are). ``None`` keeps every store. What the tick did (issues
+    opened, escalated, resolved) is appended to ``core.sync_issue_events``. A ``now`` earlier than
+    a tick already judged raises :class:`SourceClockWentBack` and changes nothing. The caller
+    owns the transaction; the tables must exist (``ensure_sync_issue_schema``).
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware (the sources' clock, UTC)")
     settings = settings or SyncIssueSettings()
     now = now.astimezone(UTC)
+    refuse_earlier_tick(conn, now)
+    conn.execute(_BACKFILL_EVENTS_SQL)
     window = settings.api_failure_window_minutes
     current_params: dict[str, object] = {
         "now": now,
@@ -290,19 +372,17 @@ def refresh_sync_issues(
     }
     conn.execute(_CURRENT_SQL, current_params)
     escalate_before = now - timedelta(minutes=settings.escalate_after_minutes)
-    params: dict[str, object] = {"now": now, "escalate_before": escalate_before}
-    escalated_at_now = "SELECT count(*) FROM core.sync_issues WHERE escalated_at = $now"
-    # Counted as a difference, so running a tick again at the same time escalates nothing new.
-    already_escalated = _count(conn, escalated_at_now, {"now": now})
-    _count(conn, _TOUCH_SQL, params)
-    resolved = _count(conn, _RESOLVE_SQL, {"now": now})
-    opened = _count(conn, _OPEN_SQL, {**params, "opened_key": now.isoformat()})
-    escalated = _count(conn, escalated_at_now, {"now": now}) - already_escalated
+    conn.execute(_TOUCH_SQL, {"now": now})
+    conn.execute(_RESOLVE_SQL, {"now": now})
+    conn.execute(_OPEN_SQL, {"now": now, "opened_key": now.isoformat()})
+    conn.execute(_ESCALATE_SQL, {"now": now, "escalate_before": escalate_before})
+    conn.execute(_SEVERITY_SQL)
+    changes = Counter(row[0] for row in conn.execute(_EVENTS_SQL, {"now": now}).fetchall())
     conn.execute("DROP TABLE IF EXISTS sync_issue_current")
     return SyncIssueTick(
-        opened=opened,
-        resolved=resolved,
-        escalated=escalated,
+        opened=changes["opened"],
+        resolved=changes["resolved"],
+        escalated=changes["escalated"],
         open_by_store=open_issue_counts(conn),
     )
 

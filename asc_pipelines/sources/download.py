@@ -29,7 +29,13 @@ import requests
 import urllib3
 
 from asc_pipelines.sources.errors import SourceError, scrub, url_without_query
-from asc_pipelines.sources.http import RETRYABLE_STATUSES, TRANSPORT_ERRORS, call_with_retries
+from asc_pipelines.sources.http import (
+    RETRYABLE_STATUSES,
+    TRANSPORT_ERRORS,
+    call_with_retries,
+    describe_transport_error,
+)
+from asc_pipelines.sources.tick_guard import TickGuard, host_of
 
 GZIP_MAGIC = b"\x1f\x8b"
 DEFAULT_REPORT_CHARSET = "cp1252"
@@ -103,15 +109,22 @@ def download_document(
     sleep: Callable[[float], None],
     default_charset: str = DEFAULT_REPORT_CHARSET,
     rng: random.Random | None = None,
+    guard: TickGuard | None = None,
 ) -> DownloadedReport:
     """Fetch ``url`` to ``dest`` (decompressed), retrying transient failures and short bodies."""
     dest.parent.mkdir(parents=True, exist_ok=True)
+    guard = guard or TickGuard(None)
     return call_with_retries(
-        lambda: _attempt(session, url, dest, timeout=timeout, default_charset=default_charset),
+        lambda: _attempt(
+            session, url, dest, timeout=guard.timeout(timeout), default_charset=default_charset
+        ),
         max_retries=max_retries,
         backoff_base=backoff_base,
         sleep=sleep,
         rng=rng,
+        guard=guard,
+        operation=_OPERATION,
+        host=host_of(url),
     )
 
 
@@ -166,10 +179,11 @@ def _fetch_raw(
                     handle.write(chunk)
                     received += len(chunk)
     except (*TRANSPORT_ERRORS, urllib3.exceptions.HTTPError) as exc:
+        kind, detail = describe_transport_error(exc, where)
         raise SourceError(
-            f"{_OPERATION} from {where} failed after {received} bytes: "
-            f"{type(exc).__name__}: {scrub(str(exc))}",
+            f"{_OPERATION} from {where} failed after {received} bytes: {scrub(detail)}",
             retryable=True,
+            transport=kind,
         ) from None
     if expected is not None and expected.isdigit() and int(expected) != received:
         raise SourceError(

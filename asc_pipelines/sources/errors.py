@@ -28,11 +28,16 @@ def url_without_query(url: str) -> str:
 
 
 class SourceError(Exception):
-    """A call to Amazon or Magento failed. `retryable` marks failures worth trying again."""
+    """A call to Amazon or Magento failed. `retryable` marks failures worth trying again;
+    `transport` says how the connection itself failed (``refused``, ``timeout``, ``reset``, ...;
+    None when the server answered)."""
 
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
+    def __init__(
+        self, message: str, *, retryable: bool = False, transport: str | None = None
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.transport = transport
 
 
 class AuthError(SourceError):
@@ -66,10 +71,13 @@ class SpApiError(SourceError):
         message: str,
         *,
         retryable: bool = False,
+        transport: str | None = None,
     ) -> None:
         status = "no response" if http_status is None else f"HTTP {http_status}"
         super().__init__(
-            f"SP-API {operation} failed ({status}): {code}: {message}", retryable=retryable
+            f"SP-API {operation} failed ({status}): {code}: {message}",
+            retryable=retryable,
+            transport=transport,
         )
         self.operation = operation
         self.http_status = http_status
@@ -81,10 +89,20 @@ class MagentoError(SourceError):
     """A Magento REST call failed; `message` has the server's placeholders substituted."""
 
     def __init__(
-        self, operation: str, http_status: int | None, message: str, *, retryable: bool = False
+        self,
+        operation: str,
+        http_status: int | None,
+        message: str,
+        *,
+        retryable: bool = False,
+        transport: str | None = None,
     ) -> None:
         status = "no response" if http_status is None else f"HTTP {http_status}"
-        super().__init__(f"Magento {operation} failed ({status}): {message}", retryable=retryable)
+        super().__init__(
+            f"Magento {operation} failed ({status}): {message}",
+            retryable=retryable,
+            transport=transport,
+        )
         self.operation = operation
         self.http_status = http_status
         self.server_message = message

@@ -17,7 +17,8 @@ from typing import TypeVar
 
 import requests
 
-from asc_pipelines.sources.errors import SourceError
+from asc_pipelines.sources.errors import SourceError, url_without_query
+from asc_pipelines.sources.tick_guard import TickGuard, TickLimitReached
 
 USER_AGENT = f"asc_pipelines/0.1 (Language=Python/{platform.python_version()})"
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -29,6 +30,8 @@ TRANSPORT_ERRORS: tuple[type[Exception], ...] = (
     requests.exceptions.ContentDecodingError,
 )
 BACKOFF_CAP_SECONDS = 60.0
+# A server that refuses connections or does not answer in time gets one more try, not five.
+SLOW_OR_DOWN_RETRIES = 1
 
 T = TypeVar("T")
 
@@ -41,6 +44,35 @@ def backoff_delay(
     return (rng or random).uniform(0.0, ceiling)
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and everything it wraps (causes, contexts, urllib3's ``reason``, args)."""
+    seen: list[BaseException] = []
+    todo: list[object] = [exc]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or any(item is s for s in seen):
+            continue
+        seen.append(item)
+        todo += [item.__cause__, item.__context__, getattr(item, "reason", None), *item.args]
+    return seen
+
+
+def describe_transport_error(exc: BaseException, url: str) -> tuple[str, str]:
+    """(kind, one short line) for a failed connection: ``refused``, ``timeout``, ``reset`` or
+    ``other``. The line names the host, never the query string or a credential."""
+    host = url_without_query(url).split("/")[2] if "://" in url else url
+    chain = _chain(exc)
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "Connection refused" in str(
+        exc
+    ):
+        return "refused", f"connection refused by {host}"
+    if any(isinstance(e, requests.exceptions.Timeout | TimeoutError) for e in chain):
+        return "timeout", f"{host} did not answer in time ({type(exc).__name__})"
+    if any(isinstance(e, ConnectionResetError) for e in chain) or "reset" in str(exc).lower():
+        return "reset", f"connection to {host} was reset ({type(exc).__name__})"
+    return "other", f"{type(exc).__name__} talking to {host}"
+
+
 def call_with_retries(
     attempt: Callable[[], T],
     *,
@@ -48,19 +80,57 @@ def call_with_retries(
     backoff_base: float,
     sleep: Callable[[float], None],
     rng: random.Random | None = None,
+    guard: TickGuard | None = None,
+    operation: str = "call",
+    host: str = "",
+    breakers: tuple[str, ...] = (),
 ) -> T:
     """Run ``attempt`` until it succeeds, fails for good, or ``max_retries`` retries are spent.
 
     ``attempt`` signals a transient failure by raising a `SourceError` with ``retryable=True``; the
-    last such error is re-raised when the retries run out.
+    last such error is re-raised when the retries run out. A refused connection or a timeout is
+    retried at most `SLOW_OR_DOWN_RETRIES` times (the server is down or slow: more attempts only
+    stretch the tick). With a ``guard`` (the tick's), no attempt starts after the tick's deadline
+    or while the breaker of ``host`` or of one of ``breakers`` is open, and a backoff wait that
+    would end after the deadline is not waited.
     """
+    last: SourceError | None = None
     for number in range(max_retries + 1):
-        try:
-            return attempt()
-        except SourceError as exc:
-            if not exc.retryable or number >= max_retries:
+        if guard is not None:
+            try:
+                guard.before_attempt(
+                    operation,
+                    host=host,
+                    keys=breakers,
+                    last_error=None if last is None else str(last),
+                )
+            except TickLimitReached as stopped:
+                # A breaker this call's own failures just opened: their error says it best.
+                if last is not None and not stopped.deadline:
+                    raise last from None
                 raise
-            sleep(backoff_delay(number, backoff_base, rng=rng))
+        try:
+            result = attempt()
+        except SourceError as exc:
+            last = exc
+            if guard is not None and host:
+                if exc.transport == "refused":
+                    guard.note_refused(host)
+                elif exc.transport is None:
+                    guard.note_answered(host)
+            limit = SLOW_OR_DOWN_RETRIES if exc.transport in ("refused", "timeout") else max_retries
+            if not exc.retryable or number >= min(limit, max_retries):
+                raise
+            delay = backoff_delay(number, backoff_base, rng=rng)
+            if guard is not None and guard.wait(delay) < delay:
+                raise TickLimitReached(
+                    guard.deadline_message(operation, str(exc)), operation=operation, deadline=True
+                ) from None
+            sleep(delay)
+            continue
+        if guard is not None and host:
+            guard.note_answered(host)
+        return result
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -18,7 +18,9 @@ from asc_pipelines.sources.http import (
     TRANSPORT_ERRORS,
     ServerClock,
     call_with_retries,
+    describe_transport_error,
 )
+from asc_pipelines.sources.tick_guard import TickGuard, TickLimitReached, host_of
 
 REFRESH_MARGIN_SECONDS = 300.0
 _OPERATION = "LWA token refresh"
@@ -42,6 +44,8 @@ class LwaTokenProvider:
         monotonic: Callable[[], float],
         clock: ServerClock | None = None,
         rng: random.Random | None = None,
+        name: str = "store",
+        guard: TickGuard | None = None,
     ) -> None:
         self._session = session
         self._token_url = token_url
@@ -58,6 +62,10 @@ class LwaTokenProvider:
         self._access_token: str | None = None
         self._refresh_at = 0.0
         self.refresh_count = 0
+        self.name = name
+        # A failed refresh is remembered under this key for the rest of the tick.
+        self.breaker = f"{_OPERATION} for {name}"
+        self.guard = guard or TickGuard(None)
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a message."""
@@ -82,13 +90,25 @@ class LwaTokenProvider:
             "client_secret": self._client_secret,
         }
         started = self._monotonic()
-        body = call_with_retries(
-            lambda: self._attempt(form),
-            max_retries=self._max_retries,
-            backoff_base=self._backoff_base,
-            sleep=self._sleep,
-            rng=self._rng,
-        )
+        try:
+            body = call_with_retries(
+                lambda: self._attempt(form),
+                max_retries=self._max_retries,
+                backoff_base=self._backoff_base,
+                sleep=self._sleep,
+                rng=self._rng,
+                guard=self.guard,
+                operation=_OPERATION,
+                host=host_of(self._token_url),
+                breakers=(self.breaker,),
+            )
+        except TickLimitReached:
+            raise
+        except SourceError as exc:
+            # Every dataset of this store would ask again, each with its own retries: once
+            # is enough for this tick.
+            self.guard.trip(self.breaker, f"{_OPERATION} for {self.name} failed: {exc}")
+            raise
         token = body.get("access_token")
         if not isinstance(token, str) or not token:
             raise AuthError(f"{_OPERATION} failed: the response has no access_token")
@@ -103,12 +123,14 @@ class LwaTokenProvider:
                 self._token_url,
                 data=form,
                 headers={"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"},
-                timeout=self._timeout,
+                timeout=self.guard.timeout(self._timeout),
             )
         except TRANSPORT_ERRORS as exc:
-            detail = scrub(f"{type(exc).__name__}: {exc}", self.secrets())
+            kind, detail = describe_transport_error(exc, self._token_url)
             raise SourceError(
-                f"{_OPERATION} failed (no response): {detail}", retryable=True
+                f"{_OPERATION} failed (no response): {scrub(detail, self.secrets())}",
+                retryable=True,
+                transport=kind,
             ) from None
         if self._clock is not None:
             self._clock.observe(response)

@@ -27,10 +27,14 @@ from asc_pipelines.sources.http import (
     TRANSPORT_ERRORS,
     ServerClock,
     call_with_retries,
+    describe_transport_error,
     new_session,
 )
+from asc_pipelines.sources.tick_guard import TickGuard, TickLimitReached, host_of
 
 _PLACEHOLDER = re.compile(r"%(\w+)")
+# A refused admin token is remembered for the rest of the tick under this key.
+ADMIN_TOKEN_BREAKER = "Magento admin token"  # noqa: S105 - a name, not a secret
 
 # Stable orders for paging (protocols.md 7.3): products and orders by entity_id; MSI source items
 # have no id, so (sku, source_code), their unique key.
@@ -110,6 +114,7 @@ class MagentoClient:
         monotonic: Callable[[], float] = time.monotonic,
         session: requests.Session | None = None,
         rng: random.Random | None = None,
+        guard: TickGuard | None = None,
     ) -> None:
         if token is None and (username is None or password is None):
             raise ValueError("MagentoClient needs a token, or a username and a password")
@@ -127,6 +132,8 @@ class MagentoClient:
         self._rng = rng
         self._session = new_session(session)
         self._clock = ServerClock(monotonic)
+        self._host = host_of(self.base_url)
+        self.guard = guard or TickGuard(None)
         self.admin_token_fetches = 0
 
     @classmethod
@@ -182,8 +189,15 @@ class MagentoClient:
                 backoff_base=self._backoff_base,
                 sleep=self._sleep,
                 rng=self._rng,
+                guard=self.guard,
+                operation="Magento admin token",
+                host=self._host,
+                breakers=(ADMIN_TOKEN_BREAKER,),
             )
+        except TickLimitReached:
+            raise
         except MagentoError as exc:
+            self.guard.trip(ADMIN_TOKEN_BREAKER, str(exc))
             if exc.http_status in (400, 401, 403):
                 raise AuthError(
                     str(exc),
@@ -205,6 +219,10 @@ class MagentoClient:
                 backoff_base=self._backoff_base,
                 sleep=self._sleep,
                 rng=self._rng,
+                guard=self.guard,
+                operation=f"Magento {operation}",
+                host=self._host,
+                breakers=(ADMIN_TOKEN_BREAKER,) if self._integration_token is None else (),
             )
 
         try:
@@ -235,11 +253,13 @@ class MagentoClient:
                 params=params,
                 json=body,
                 headers=headers,
-                timeout=self._timeout,
+                timeout=self.guard.timeout(self._timeout),
             )
         except TRANSPORT_ERRORS as exc:
-            detail = scrub(f"{type(exc).__name__}: {exc}", self._secrets())
-            raise MagentoError(operation, None, detail, retryable=True) from None
+            kind, detail = describe_transport_error(exc, self.base_url)
+            raise MagentoError(
+                operation, None, scrub(detail, self._secrets()), retryable=True, transport=kind
+            ) from None
         self._clock.observe(response)
         try:
             parsed = response.json()

@@ -22,6 +22,7 @@ from asc_pipelines import constants
 from asc_pipelines.sources.download import DEFAULT_REPORT_CHARSET, DownloadedReport
 from asc_pipelines.sources.errors import SourceError
 from asc_pipelines.sources.spapi import SpApiClient
+from asc_pipelines.sources.tick_guard import TickLimitReached
 
 MAX_REQUEST_AGE = timedelta(hours=1)
 CLOCK_SKEW_TOLERANCE = timedelta(minutes=5)
@@ -93,9 +94,16 @@ def advance_report(
         request = ReportRequest(report_id, report_type, client.server_now(), "IN_QUEUE")
         notes.append(f"requested report {report_id}")
 
-    deadline = monotonic() + wait_seconds
+    # Never wait past the tick's deadline: the request is kept for the next tick instead.
+    deadline = monotonic() + client.guard.wait(wait_seconds)
     while True:
-        report = client.get_report(request.report_id)
+        try:
+            report = client.get_report(request.report_id)
+        except TickLimitReached as stopped:
+            if not stopped.deadline:
+                raise
+            notes.append(f"report {request.report_id} left for the next tick: {stopped}")
+            return ReportOutcome("pending", request, None, "; ".join(notes))
         request = replace(
             request,
             status=str(report.get("processingStatus")),

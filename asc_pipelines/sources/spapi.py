@@ -32,10 +32,12 @@ from asc_pipelines.sources.http import (
     TRANSPORT_ERRORS,
     ServerClock,
     call_with_retries,
+    describe_transport_error,
     new_session,
 )
 from asc_pipelines.sources.lwa import LwaTokenProvider
 from asc_pipelines.sources.ratelimit import RateLimiter
+from asc_pipelines.sources.tick_guard import TickGuard, host_of
 
 _REPORTS = "/reports/2021-06-30"
 _LISTINGS = "/listings/2021-08-01/items"
@@ -143,8 +145,12 @@ class SpApiClient:
         monotonic: Callable[[], float] = time.monotonic,
         session: requests.Session | None = None,
         rng: random.Random | None = None,
+        name: str = "store",
+        guard: TickGuard | None = None,
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
+        self.name = name
+        self._host = host_of(self.endpoint)
         self._session = new_session(session)
         self._timeout = timeout
         self._max_retries = max_retries
@@ -166,7 +172,10 @@ class SpApiClient:
             monotonic=monotonic,
             clock=self._clock,
             rng=rng,
+            name=name,
         )
+        self.guard = guard or TickGuard(None)
+        self.use_guard(self.guard)
         self.requests_sent = 0
         self.throttled_responses = 0  # 429s received: a healthy run keeps this at zero
 
@@ -191,6 +200,7 @@ class SpApiClient:
             "timeout": amazon.request_timeout_seconds,
             "max_retries": amazon.max_retries,
             "backoff_base": amazon.backoff_base_seconds,
+            "name": f"store {store.id}",
         }
         settings.update(overrides)
         return cls(**settings)
@@ -198,6 +208,11 @@ class SpApiClient:
     def server_now(self) -> datetime:
         """Amazon's current time (from the last response's ``Date``), aware UTC."""
         return self._clock.now()
+
+    def use_guard(self, guard: TickGuard) -> None:
+        """Hold this tick's deadline and breakers (a client outlives ticks; a guard does not)."""
+        self.guard = guard
+        self._lwa.guard = guard
 
     def ensure_access_token(self) -> None:
         """Fetch an LWA access token now if none is cached (fails fast on bad credentials).
@@ -231,6 +246,10 @@ class SpApiClient:
                 backoff_base=self._backoff_base,
                 sleep=self._sleep,
                 rng=self._rng,
+                guard=self.guard,
+                operation=operation,
+                host=self._host,
+                breakers=(self._lwa.breaker,),
             )
 
         try:
@@ -268,11 +287,18 @@ class SpApiClient:
                 params=params,
                 json=body,
                 headers=headers,
-                timeout=self._timeout,
+                timeout=self.guard.timeout(self._timeout),
             )
         except TRANSPORT_ERRORS as exc:
-            detail = scrub(f"{type(exc).__name__}: {exc}", self._lwa.secrets())
-            raise SpApiError(operation, None, "TransportError", detail, retryable=True) from None
+            kind, detail = describe_transport_error(exc, self.endpoint)
+            raise SpApiError(
+                operation,
+                None,
+                "TransportError",
+                scrub(detail, self._lwa.secrets()),
+                retryable=True,
+                transport=kind,
+            ) from None
         finally:
             self._limiter.settle(operation)
         self._clock.observe(response)
@@ -358,6 +384,7 @@ class SpApiClient:
             str(document["url"]),
             Path(dest),
             timeout=self._timeout,
+            guard=self.guard,
             max_retries=self._max_retries,
             backoff_base=self._backoff_base,
             sleep=self._sleep,

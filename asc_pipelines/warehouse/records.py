@@ -3,7 +3,7 @@ report requests in flight. Small parameterized statements; callers own the trans
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -39,9 +39,14 @@ def record_fetch(
     message: str | None,
     finished_at: datetime,
 ) -> None:
-    """Keep the outcome (ok, pending, failed) of one store's fetch of one dataset in one tick."""
+    """Keep the outcome (ok, pending, failed) of one store's fetch of one dataset in one tick.
+
+    ``finished_at`` is on the source's clock (`source_clock`); ``recorded_at`` is this machine's.
+    """
     conn.execute(
-        "INSERT INTO raw.store_fetches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO raw.store_fetches (run_id, store_id, dataset, outcome, rows_loaded, "
+        "rows_rejected, seconds, message, finished_at, recorded_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             run_id,
             store_id,
@@ -52,6 +57,7 @@ def record_fetch(
             seconds,
             message,
             finished_at,
+            datetime.now(UTC),
         ],
     )
 

@@ -307,8 +307,11 @@ CREATE TABLE IF NOT EXISTS raw.store_fetches (
     rows_rejected BIGINT,
     seconds DOUBLE,
     message VARCHAR,
-    finished_at TIMESTAMPTZ NOT NULL
+    finished_at TIMESTAMPTZ NOT NULL,
+    recorded_at TIMESTAMPTZ
 );
+-- Files from before the column get it empty (older rows have no machine time).
+ALTER TABLE raw.store_fetches ADD COLUMN IF NOT EXISTS recorded_at TIMESTAMPTZ;
 COMMENT ON TABLE raw.store_fetches IS 'One row per store, dataset and tick: did the fetch succeed (ok), wait for Amazon (pending) or fail (failed)';
 COMMENT ON COLUMN raw.store_fetches.run_id IS 'Dagster run id of the tick';
 COMMENT ON COLUMN raw.store_fetches.store_id IS 'Amazon store id, or magento for the Magento catalog';
@@ -318,7 +321,8 @@ COMMENT ON COLUMN raw.store_fetches.rows_loaded IS 'Rows landed by the fetch (re
 COMMENT ON COLUMN raw.store_fetches.rows_rejected IS 'Report lines rejected into raw.rejected_rows (listings only); NULL otherwise';
 COMMENT ON COLUMN raw.store_fetches.seconds IS 'Wall-clock seconds the fetch took on this machine';
 COMMENT ON COLUMN raw.store_fetches.message IS 'Note or failure message (e.g. report still processing, orders waiting for their lines); NULL when there is none';
-COMMENT ON COLUMN raw.store_fetches.finished_at IS 'When the fetch finished, by the source server clock (UTC); this machine''s clock when the source never answered. The tick''s time (reporting.pipeline_clock)';
+COMMENT ON COLUMN raw.store_fetches.finished_at IS 'When the fetch finished, by the source server clock (UTC), never earlier than the store''s previous fetch. A failed fetch is placed on the same timeline: the store''s last answered time plus the time this machine counted since (this machine''s clock when the store never answered). The tick''s time (reporting.pipeline_clock)';
+COMMENT ON COLUMN raw.store_fetches.recorded_at IS 'When the row was written, by this machine''s clock (UTC): what places a failed fetch on the source''s timeline; NULL on rows from before the column';
 
 CREATE TABLE IF NOT EXISTS raw.report_requests (
     store_id VARCHAR NOT NULL,

@@ -1,4 +1,5 @@
-"""Sensors that flag sync issues and failed runs: cursor, no double announcement, webhook JSON."""
+"""Sensors that flag sync issues and failed runs: one summary per evaluation over any backlog, a
+cursor that follows the ever-growing event id, no double announcement, webhook JSON."""
 
 from __future__ import annotations
 
@@ -15,16 +16,27 @@ import duckdb
 import pytest
 
 from asc_pipelines.defs.alerts import (
-    MAX_ANNOUNCED,
     WEBHOOK_ENV,
     notify_sync_issues,
     sync_issue_sensor,
     sync_run_failure_sensor,
 )
 from asc_pipelines.defs.resources import AscSettings
+from asc_pipelines.logic.announcements import MOST_URGENT_SHOWN
 from asc_pipelines.warehouse.schema import ensure_schema
 
 T0 = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)
+
+
+def _event(conn: duckdb.DuckDBPyConnection, issue_id: str, change: str, at: datetime) -> None:
+    """Append to the event log as ``refresh_sync_issues`` does: the next event id."""
+    conn.execute(
+        "INSERT INTO core.sync_issue_events SELECT "
+        "(SELECT coalesce(max(event_id), 0) + 1 FROM core.sync_issue_events), "
+        "issue_id, ?, ?, store_id, kind, severity, sku, detail "
+        "FROM core.sync_issues WHERE issue_id = ?",
+        [change, at, issue_id],
+    )
 
 
 def _issue(conn: duckdb.DuckDBPyConnection, issue_id: str, first_seen: datetime, **extra) -> None:
@@ -47,6 +59,17 @@ def _issue(conn: duckdb.DuckDBPyConnection, issue_id: str, first_seen: datetime,
         f"INSERT INTO core.sync_issues ({names}) VALUES ({', '.join('?' * len(row))})",
         list(row.values()),
     )
+    _event(conn, issue_id, "opened", first_seen)
+    if row["resolved_at"] is not None:
+        _event(conn, issue_id, "resolved", row["resolved_at"])
+
+
+def _escalate(conn: duckdb.DuckDBPyConnection, issue_id: str, at: datetime) -> None:
+    conn.execute(
+        "UPDATE core.sync_issues SET severity = 'error', escalated_at = ? WHERE issue_id = ?",
+        [at, issue_id],
+    )
+    _event(conn, issue_id, "escalated", at)
 
 
 @pytest.fixture
@@ -67,66 +90,135 @@ def _tick(settings: AscSettings, instance: dg.DagsterInstance, cursor: str | Non
     return sync_issue_sensor(context)
 
 
+def _config(result: dg.SensorResult) -> dict:
+    (request,) = result.run_requests
+    return request.run_config["ops"]["announce"]["config"]
+
+
 def test_new_issues_are_announced_once_and_the_cursor_advances(published) -> None:
     path, settings = published
     with dg.instance_for_test() as instance:
         first = _tick(settings, instance, None)
         assert isinstance(first, dg.SensorResult)
-        (request,) = first.run_requests
-        items = request.run_config["ops"]["announce"]["config"]["items"]
-        assert sorted(i["issue_id"] for i in items) == ["a", "b"]  # resolved ones are not news
-        assert all(i["change"] == "new" for i in items)
+        items = _config(first)["items"]
+        assert [i["issue_id"] for i in items] == ["b", "a"]  # errors first; resolved: not news
+        assert all(i["change"] == "opened" for i in items)
+        assert json.loads(first.cursor) == {"event_id": 4}
         again = _tick(settings, instance, first.cursor)
         assert isinstance(again, dg.SkipReason)  # nothing announced twice
 
         with duckdb.connect(str(path)) as conn:
             _issue(conn, "c", T0 + timedelta(minutes=5))
-            conn.execute(
-                "UPDATE core.sync_issues SET severity = 'error', escalated_at = ? "
-                "WHERE issue_id = 'a'",
-                [T0 + timedelta(minutes=65)],
-            )
+            _escalate(conn, "a", T0 + timedelta(minutes=65))
         later = _tick(settings, instance, first.cursor)
         assert isinstance(later, dg.SensorResult)
-        changes = {
-            i["issue_id"]: i["change"]
-            for i in later.run_requests[0].run_config["ops"]["announce"]["config"]["items"]
+        changes = {i["issue_id"]: i["change"] for i in _config(later)["items"]}
+        assert changes == {"c": "opened", "a": "escalated"}
+        assert json.loads(later.cursor) == {"event_id": 6}
+        assert later.run_requests[0].run_key != first.run_requests[0].run_key
+
+
+def test_a_backlog_of_any_size_is_one_summary_and_one_webhook_message(
+    tmp_path: Path, webhook
+) -> None:
+    """The first `make dev` after a demo announced 1,179 issues 200 at a time in six runs."""
+    settings = AscSettings(config_path=str(tmp_path / "asc.yaml"), data_dir=str(tmp_path))
+    kinds = ["price_mismatch", "quantity_mismatch", "unmatched_listing", "invalid_identifier"]
+    with duckdb.connect(str(settings.published_path)) as conn:
+        ensure_schema(conn)
+        for n in range(1200):
+            _issue(
+                conn,
+                f"i{n:04d}",
+                T0 + timedelta(minutes=5 * (n % 12)),
+                store_id=("us", "uk", "de")[n % 3],
+                kind=kinds[n % 4],
+            )
+        _issue(conn, "stale", T0, kind="stale_store", severity="error", sku=None, subject="x")
+        for n in range(0, 40, 4):
+            _escalate(conn, f"i{n:04d}", T0 + timedelta(hours=2))
+    with dg.instance_for_test() as instance:
+        result = _tick(settings, instance, None)
+        assert isinstance(result, dg.SensorResult)
+        config = _config(result)
+        assert sum(int(row["issues"]) for row in config["counts"]) == 1201
+        assert {(r["store"], r["severity"], r["kind"]) for r in config["counts"]} >= {
+            ("us", "error", "stale_store"),
+            ("us", "error", "price_mismatch"),
+            ("uk", "warning", "quantity_mismatch"),
         }
-        assert changes == {"c": "new", "a": "escalated"}
-        assert json.loads(later.cursor)["through"] == (T0 + timedelta(minutes=65)).isoformat()
-        assert later.run_requests[0].run_key != request.run_key
+        assert len(config["items"]) == MOST_URGENT_SHOWN
+        assert config["items"][0]["kind"] == "stale_store"  # the most urgent comes first
+        assert all(item["severity"] == "error" for item in config["items"])
+        assert config["title"].startswith("1201 sync issue(s) new or escalated (11 error(s)")
+        assert len(config["text"].splitlines()) < 30  # readable, not a line per issue
+        assert "Where to look" in config["text"] and "index.html" in config["text"]
+        assert isinstance(_tick(settings, instance, result.cursor), dg.SkipReason)
+    (message,) = webhook.received
+    assert message["json"]["text"] == config["text"]
 
 
-def test_a_capped_announcement_resumes_where_it_stopped(tmp_path: Path) -> None:
+def test_issues_recorded_with_an_earlier_clock_are_still_announced(published) -> None:
+    """The cursor follows the event id, not time: a rewound clock cannot hide an issue."""
+    path, settings = published
+    with dg.instance_for_test() as instance:
+        first = _tick(settings, instance, None)
+        with duckdb.connect(str(path)) as conn:
+            _issue(conn, "early", T0 - timedelta(hours=11), kind="amazon_listing_error")
+        later = _tick(settings, instance, first.cursor)
+    assert isinstance(later, dg.SensorResult)
+    assert [i["issue_id"] for i in _config(later)["items"]] == ["early"]
+
+
+def test_a_cursor_of_the_time_based_sensor_is_carried_over(published) -> None:
+    path, settings = published
+    with duckdb.connect(str(path)) as conn:
+        _issue(conn, "c", T0 + timedelta(minutes=5))
+    old_cursor = json.dumps({"through": T0.isoformat(), "last_issue_id": "b"})
+    with dg.instance_for_test() as instance:
+        result = _tick(settings, instance, old_cursor)
+    assert [i["issue_id"] for i in _config(result)["items"]] == ["c"]
+
+
+def test_a_rebuilt_warehouse_is_announced_from_its_start(published) -> None:
+    _, settings = published
+    with dg.instance_for_test() as instance:
+        result = _tick(settings, instance, json.dumps({"event_id": 999}))
+    assert sorted(i["issue_id"] for i in _config(result)["items"]) == ["a", "b"]
+
+
+def test_issues_that_opened_and_resolved_unseen_move_the_cursor_silently(tmp_path: Path) -> None:
     settings = AscSettings(config_path=str(tmp_path / "asc.yaml"), data_dir=str(tmp_path))
     with duckdb.connect(str(settings.published_path)) as conn:
         ensure_schema(conn)
-        for n in range(MAX_ANNOUNCED + 50):  # one tick opened more than one announcement holds
-            _issue(conn, f"i{n:04d}", T0)
-    announced: list[str] = []
-    cursor = None
+        _issue(conn, "gone", T0, resolved_at=T0 + timedelta(minutes=5))
     with dg.instance_for_test() as instance:
-        for _ in range(3):
-            result = _tick(settings, instance, cursor)
-            if isinstance(result, dg.SkipReason):
-                break
-            config = result.run_requests[0].run_config["ops"]["announce"]["config"]
-            announced += [item["issue_id"] for item in config["items"]]
-            cursor = result.cursor
-    assert len(announced) == len(set(announced)) == MAX_ANNOUNCED + 50
+        result = _tick(settings, instance, None)
+    assert isinstance(result, dg.SensorResult) and not result.run_requests
+    assert json.loads(result.cursor) == {"event_id": 2}
 
 
-def test_the_announcement_run_shows_the_issues_in_its_metadata(published) -> None:
+def test_the_announcement_run_logs_one_message_and_shows_the_issues_in_metadata(
+    published,
+) -> None:
     _, settings = published
     with dg.instance_for_test() as instance:
         result = _tick(settings, instance, None)
         run_config = result.run_requests[0].run_config
         run = notify_sync_issues.execute_in_process(run_config=run_config, instance=instance)
+        warnings = [
+            record
+            for record in instance.all_logs(run.run_id)
+            if record.level >= 30 and record.step_key == "announce"
+        ]
     assert run.success
+    assert len(warnings) == 1
+    assert "stale_store" in warnings[0].user_message
     (output,) = [e for e in run.all_events if e.event_type_value == "STEP_OUTPUT"]
     metadata = output.event_specific_data.metadata
     assert metadata["count"].value == 2
     assert "stale_store" in metadata["items"].value
+    assert "stale_store" in metadata["counts"].value
 
 
 class _Hook(BaseHTTPRequestHandler):
@@ -164,7 +256,7 @@ def test_the_webhook_receives_slack_compatible_json(published, webhook) -> None:
     assert message["content_type"] == "application/json"
     assert set(message["json"]) == {"text"}
     text = message["json"]["text"]
-    assert text.startswith("2 new or escalated sync issue(s)")
+    assert text.startswith("2 sync issue(s) new or escalated (1 error(s), 1 warning(s)) in us")
     assert "SKU-a" in text and "stale_store" in text
 
 
@@ -180,7 +272,7 @@ def test_a_failed_webhook_leaves_the_cursor_and_announces_nothing(published, web
         assert context.cursor is None
         webhook.status = 200
         retried = _tick(settings, instance, None)  # the next tick announces the same issues
-    assert len(retried.run_requests[0].run_config["ops"]["announce"]["config"]["items"]) == 2
+    assert len(_config(retried)["items"]) == 2
 
 
 def test_no_published_copy_is_a_skip_not_an_error(tmp_path: Path) -> None:

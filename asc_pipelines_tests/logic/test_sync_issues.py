@@ -15,11 +15,13 @@ import pytest
 from pydantic import ValidationError
 
 from asc_pipelines.logic.sync_issues import (
+    SEVERITY_SQL,
     SyncIssueSettings,
     SyncIssueTick,
     ensure_sync_issue_schema,
     refresh_sync_issues,
 )
+from asc_pipelines.warehouse.source_clock import SourceClockWentBack
 from asc_pipelines_tests.logic.tiny_warehouse import (
     NOW,
     add_issue,
@@ -84,7 +86,9 @@ def fetch(
     conn: duckdb.DuckDBPyConnection, store_id: str, outcome: str, at: datetime, run_id: str = "r"
 ) -> None:
     conn.execute(
-        "INSERT INTO raw.store_fetches VALUES (?, ?, 'amazon_listings', ?, 0, 0, 1.0, NULL, ?)",
+        "INSERT INTO raw.store_fetches (run_id, store_id, dataset, outcome, rows_loaded, "
+        "rows_rejected, seconds, message, finished_at) "
+        "VALUES (?, ?, 'amazon_listings', ?, 0, 0, 1.0, NULL, ?)",
         [run_id, store_id, outcome, at],
     )
 
@@ -340,6 +344,107 @@ def test_escalation_time_is_configurable() -> None:
     tick(conn, settings=settings)
     assert tick(conn, minutes(10), settings).escalated == 1
     assert one(conn, "quantity_mismatch")["severity"] == "error"
+
+
+def _disagreeing_with_the_rule(conn: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return conn.execute(
+        f"SELECT issue_id, kind, severity, escalated_at FROM core.sync_issues "
+        f"WHERE severity <> ({SEVERITY_SQL})"
+    ).fetchall()
+
+
+def test_severity_is_a_function_of_kind_and_escalation_alone() -> None:
+    conn = tiny()
+    add_product(conn, "MUG", price=10, salable_qty=10)
+    add_listing(conn, "us", "MUG", price=12, quantity=4)
+    add_product(conn, "ERR", salable_qty=5)
+    add_listing(conn, "us", "ERR", quantity=5)
+    add_issue(conn, "us", "ERR", code="18027", message="price too low")
+    add_listing(conn, "us", "STRAY", asin="B000000001")
+    for at in (0, 30, 60, 65, 120):
+        tick(conn, minutes(at))
+        assert _disagreeing_with_the_rule(conn) == []
+    by_kind = {i["kind"]: (i["severity"], i["escalated_at"]) for i in issues(conn)}
+    assert by_kind["price_mismatch"] == ("error", minutes(60))
+    assert by_kind["quantity_mismatch"] == ("error", minutes(60))
+    assert by_kind["amazon_listing_error"] == ("error", None)
+    assert by_kind["unmatched_listing"] == ("warning", None)
+
+
+def test_rows_written_under_the_old_rule_are_repaired_at_the_next_tick() -> None:
+    """Landed main left mismatches escalated yet at severity warning after a clock rewind."""
+    conn = tiny()
+    add_product(conn, "MUG", price=10)
+    add_listing(conn, "us", "MUG", price=12, quantity=10)
+    tick(conn)
+    tick(conn, minutes(60))
+    conn.execute("UPDATE core.sync_issues SET severity = 'warning'")  # what the old touch did
+    assert len(_disagreeing_with_the_rule(conn)) == 1
+    tick(conn, minutes(65))
+    assert _disagreeing_with_the_rule(conn) == []
+    assert one(conn, "price_mismatch")["severity"] == "error"
+
+
+def test_a_tick_earlier_than_one_already_judged_is_refused_and_changes_nothing() -> None:
+    conn = tiny()
+    add_product(conn, "MUG", price=10)
+    add_listing(conn, "us", "MUG", price=12, quantity=10)
+    tick(conn, minutes(600))
+    before = issues(conn)
+    events = conn.execute("SELECT count(*) FROM core.sync_issue_events").fetchone()
+    remove_listing(conn, "us", "MUG")  # the rewound tick would resolve it, at an earlier time
+    run(conn, [US], minutes(0))
+    with pytest.raises(SourceClockWentBack) as refused:
+        refresh_sync_issues(conn, now=minutes(0), store_ids=["us"])
+    message = str(refused.value)
+    assert "store us" in message
+    assert minutes(0).strftime("%Y-%m-%d %H:%M:%S") in message
+    assert minutes(600).strftime("%Y-%m-%d %H:%M:%S") in message
+    assert issues(conn) == before
+    assert conn.execute("SELECT count(*) FROM core.sync_issue_events").fetchone() == events
+
+
+# --- The event log ------------------------------------------------------------------------------
+
+
+def events(conn: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str, datetime, str]]:
+    return conn.execute(
+        "SELECT event_id, kind, change, event_at, severity FROM core.sync_issue_events "
+        "ORDER BY event_id"
+    ).fetchall()
+
+
+def test_every_opening_escalation_and_resolution_is_logged_once_in_growing_order() -> None:
+    conn = tiny()
+    add_product(conn, "MUG", price=10)
+    add_listing(conn, "us", "MUG", price=12, quantity=10)
+    add_listing(conn, "us", "STRAY", asin="B000000001")
+    tick(conn)
+    tick(conn, minutes(60))
+    refresh_sync_issues(conn, now=minutes(60), store_ids=["us"])  # the same tick again
+    remove_listing(conn, "us", "STRAY")
+    tick(conn, minutes(65))
+    assert [(kind, change, at, severity) for _, kind, change, at, severity in events(conn)] == [
+        ("price_mismatch", "opened", NOW, "warning"),
+        ("unmatched_listing", "opened", NOW, "warning"),
+        ("price_mismatch", "escalated", minutes(60), "error"),
+        ("unmatched_listing", "resolved", minutes(65), "warning"),
+    ]
+    assert [row[0] for row in events(conn)] == [1, 2, 3, 4]
+
+
+def test_a_warehouse_with_issues_but_no_event_log_gets_its_past_events_derived_once() -> None:
+    conn = tiny()
+    add_product(conn, "MUG", price=10)
+    add_listing(conn, "us", "MUG", price=12, quantity=10)
+    add_listing(conn, "us", "STRAY", asin="B000000001")
+    tick(conn)
+    tick(conn, minutes(60))
+    logged = events(conn)
+    conn.execute("DELETE FROM core.sync_issue_events")  # as a warehouse from before the log
+    tick(conn, minutes(65))
+    tick(conn, minutes(70))
+    assert events(conn) == logged
 
 
 # --- Stale stores and API failures --------------------------------------------------------------

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 import requests
 
+from asc_pipelines.sandbox import app as sandbox_app
 from asc_pipelines.sandbox import credentials
 from asc_pipelines.sandbox.server import SandboxServer
 from asc_pipelines_tests.spapi_models import assert_valid_response
@@ -49,11 +50,20 @@ def test_a_status_fault_answers_with_an_error_list_once(
     assert spapi("GET", ORDER).status_code == 200
 
 
-def test_a_latency_fault_delays_the_response(sandbox: SandboxServer, spapi: Spapi) -> None:
+def test_a_latency_fault_delays_the_response(
+    sandbox: SandboxServer, spapi: Spapi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits: list[float] = []
+    real_sleep = time.sleep
+
+    def recording_sleep(seconds: float) -> None:
+        waits.append(seconds)
+        real_sleep(seconds)
+
+    monkeypatch.setattr(sandbox_app.time, "sleep", recording_sleep)
     sandbox.faults.add("getOrder", "latency", seconds=0.3)
-    started = time.monotonic()
     assert spapi("GET", ORDER).status_code == 200
-    assert time.monotonic() - started >= 0.3
+    assert 0.3 in waits  # the handler waited the fault's seconds before answering
 
 
 def test_a_reset_fault_closes_the_connection_without_a_response(

@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import re
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -115,12 +114,6 @@ def test_summary_counts_what_was_written(tmp_path: Path) -> None:
     orders = sum(len(read_jsonl(tmp_path / "amazon" / s / "orders.jsonl")) for s in summary.stores)
     assert summary.orders == orders
     assert summary.out == tmp_path
-
-
-def test_default_world_is_fast(tmp_path: Path) -> None:
-    started = time.perf_counter()
-    generate_world(tmp_path, now=NOW)
-    assert time.perf_counter() - started < 3
 
 
 def test_world_json_lists_stores_in_layout_order(world: Path) -> None:

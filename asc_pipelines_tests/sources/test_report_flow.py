@@ -7,8 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from asc_pipelines.sources.download import DownloadedReport
 from asc_pipelines.sources.report_flow import ReportRequest, advance_report
+from asc_pipelines.sources.tick_guard import TickGuard, TickLimitReached
 
 from .conftest import FakeTime
 
@@ -20,6 +23,8 @@ class FakeReports:
     statuses: list[str]
     created: list[str] = field(default_factory=list)
     polls: int = 0
+    guard: TickGuard = field(default_factory=TickGuard)
+    stop_after_polls: TickLimitReached | None = None
 
     def server_now(self) -> datetime:
         return NOW
@@ -29,6 +34,8 @@ class FakeReports:
         return f"R{len(self.created)}"
 
     def get_report(self, report_id: str) -> dict[str, Any]:
+        if self.stop_after_polls is not None and self.polls >= 2:
+            raise self.stop_after_polls
         status = self.statuses[min(self.polls, len(self.statuses) - 1)]
         self.polls += 1
         body = {"reportId": report_id, "processingStatus": status}
@@ -81,3 +88,29 @@ def test_stale_in_flight_request_is_abandoned(tmp_path: Path, fake_time: FakeTim
     outcome = tick(client, old, fake_time, tmp_path)
     assert outcome.state == "done" and outcome.request is not None
     assert outcome.request.report_id == "R1" and "abandoned report R0" in outcome.message
+
+
+def test_a_report_wait_ends_at_the_ticks_deadline(tmp_path: Path, fake_time: FakeTime) -> None:
+    client = FakeReports(["IN_QUEUE"] * 20, guard=TickGuard(3, monotonic=fake_time.monotonic))
+    outcome = tick(client, None, fake_time, tmp_path)
+    assert outcome.state == "pending" and outcome.request is not None
+    assert sum(fake_time.sleeps) <= 3  # not report_wait_seconds (10)
+
+
+def test_a_deadline_while_polling_keeps_the_request_for_the_next_tick(
+    tmp_path: Path, fake_time: FakeTime
+) -> None:
+    client = FakeReports(["IN_QUEUE"] * 20)
+    client.stop_after_polls = TickLimitReached("getReport not completed", deadline=True)
+    outcome = tick(client, None, fake_time, tmp_path)
+    assert outcome.state == "pending" and outcome.request is not None
+    assert outcome.request.report_id == "R1" and "left for the next tick" in outcome.message
+
+
+def test_an_open_breaker_while_polling_is_a_failure_not_a_wait(
+    tmp_path: Path, fake_time: FakeTime
+) -> None:
+    client = FakeReports(["IN_QUEUE"] * 20)
+    client.stop_after_polls = TickLimitReached("getReport not attempted: refused")
+    with pytest.raises(TickLimitReached, match="refused"):
+        tick(client, None, fake_time, tmp_path)

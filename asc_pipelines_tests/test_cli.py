@@ -1,0 +1,77 @@
+"""The ``asc`` command's options say what they do and never do nothing silently."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from asc_pipelines import cli
+from asc_pipelines.sandbox.generate import generate_world
+
+
+def _help(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args([*argv, "--help"])
+    return " ".join(capsys.readouterr().out.split())
+
+
+def test_sandbox_generate_options_have_help_and_show_their_defaults(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = _help(capsys, "sandbox", "generate")
+    assert "--out OUT the world directory to write" in text
+    assert f"Magento products in the world (default: {cli.DEMO_PRODUCTS})" in text
+    assert "first N of us, uk, de, ca, jp, mx (default: 2)" in text
+    assert "(default: 7)" in text
+
+
+@pytest.mark.parametrize("command", ["demo", "dev", "sync"])
+def test_every_option_of_the_main_commands_is_explained(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for action in sub.choices[command]._actions:
+        assert action.help, f"asc {command} {action.option_strings} has no help"
+
+
+def _args(data: Path, **given: object) -> argparse.Namespace:
+    options: dict[str, object] = {"products": None, "stores": None, "seed": 7, **given}
+    return argparse.Namespace(data_dir=str(data), **options)
+
+
+def test_demo_world_options_that_cannot_apply_are_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Landed main silently ignored --products/--stores once a demo world existed."""
+    world = tmp_path / "demo_world"
+    generate_world(world, products=60, stores=1, seed=7)
+    before = (world / "magento" / "products.csv").read_bytes()
+
+    kept = cli._demo_world(tmp_path, _args(tmp_path, products=300, stores=2))
+
+    out = " ".join(capsys.readouterr().out.split())
+    assert kept == world and (world / "magento" / "products.csv").read_bytes() == before
+    assert "already exists (60 products, 1 stores) and is kept" in out
+    assert "--products 300, --stores 2 does not apply" in out and f"remove {tmp_path}" in out
+
+
+def test_demo_world_options_that_match_say_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    generate_world(tmp_path / "demo_world", products=60, stores=1, seed=7)
+    cli._demo_world(tmp_path, _args(tmp_path, products=60, stores=1))
+    cli._demo_world(tmp_path, _args(tmp_path))
+    assert capsys.readouterr().out == ""
+
+
+def test_dev_verbose_makes_the_dagster_services_log_at_debug() -> None:
+    """Landed main accepted `asc dev --verbose` and did nothing with it."""
+    quiet = cli.dagster_dev_command(3000, verbose=False)
+    loud = cli.dagster_dev_command(3000, verbose=True)
+    assert quiet[1:] == ["dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", "3000"]
+    assert loud == [*quiet, "--log-level", "debug"]
+    args = cli.build_parser().parse_args(["dev", "--verbose"])
+    assert args.verbose is True
