@@ -10,6 +10,7 @@ import dagster as dg
 import duckdb
 
 from asc_pipelines.defs.jobs import SYNC_JOB_NAME
+from asc_pipelines.defs.stale_runs import clear_runs_of_dead_processes, process_tags
 from asc_pipelines.defs.status import ALL_STATUSES_TAGS
 from asc_pipelines.logic.status import STATUSES
 from asc_pipelines.warehouse.schema import PUBLISHED_FILE, REPORTS_DIR, WAREHOUSE_FILE
@@ -36,6 +37,7 @@ run_monitoring:
   start_timeout_seconds: 180
   cancel_timeout_seconds: 180
   poll_interval_seconds: 60
+  free_slots_after_run_end_seconds: 60  # a crashed run's writer-pool slot is freed once it failed
 retention:
   schedule:
     purge_after_days: 1
@@ -140,8 +142,11 @@ def run_sync(
         prepare_dagster_home(data_dir)
         instance = dg.DagsterInstance.get()
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    # A tick killed mid-run would otherwise hold the writer pool's slot for ever.
+    clear_runs_of_dead_processes(instance, found_by="asc before its next tick")
+    tags = {**ALL_STATUSES_TAGS, **process_tags()}
     result = job.execute_in_process(
-        instance=instance, raise_on_error=False, run_config=run_config, tags=ALL_STATUSES_TAGS
+        instance=instance, raise_on_error=False, run_config=run_config, tags=tags
     )
     sync = SyncResult(run_id=result.run_id, run_success=result.success)
     if not result.success:

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from asc_pipelines.defs.stale_runs import clear_runs_of_dead_processes
 from asc_pipelines.defs.status import ALL_STATUSES_TAGS
 
 SYNC_JOB_NAME = "asc_sync_job"
@@ -33,7 +34,9 @@ _IN_PROGRESS = [
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 def asc_sync_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
-    """Every five minutes, one sync run; skipped while another sync run is queued or running."""
+    """Every five minutes, one sync run; skipped while another sync run is queued or running
+    (a run whose process died is marked failed first, so it cannot hold the schedule up)."""
+    clear_runs_of_dead_processes(context.instance, found_by="asc_sync_schedule")
     busy = context.instance.get_run_records(
         dg.RunsFilter(job_name=SYNC_JOB_NAME, statuses=_IN_PROGRESS), limit=1
     )
