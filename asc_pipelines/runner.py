@@ -13,6 +13,7 @@ from asc_pipelines.defs.jobs import SYNC_JOB_NAME
 from asc_pipelines.defs.stale_runs import clear_runs_of_dead_processes, process_tags
 from asc_pipelines.defs.status import ALL_STATUSES_TAGS
 from asc_pipelines.logic.status import STATUSES
+from asc_pipelines.warehouse.publish import readable_files
 from asc_pipelines.warehouse.schema import PUBLISHED_FILE, REPORTS_DIR, WAREHOUSE_FILE
 
 DAGSTER_YAML = """\
@@ -170,14 +171,7 @@ def _fetch_outcomes(data_dir: Path, run_id: str) -> list[tuple[str, str, str, st
     """This run's per-store outcomes: from the analysts' copy (published at the end of every
     successful run, and reading it never contends with the pipeline), else, when the run stopped
     before publishing (a blocking check), from the private file, which the finished run released."""
-    for name in (PUBLISHED_FILE, WAREHOUSE_FILE):
-        path = data_dir / name
-        if not path.exists():
-            continue
-        try:
-            conn = duckdb.connect(str(path), read_only=True)
-        except (duckdb.IOException, duckdb.ConnectionException):
-            continue  # another run is writing it right now, or this process still holds it
+    for conn in readable_files(data_dir, (PUBLISHED_FILE, WAREHOUSE_FILE)):
         try:
             rows = conn.execute(
                 "SELECT store_id, dataset, outcome, message FROM raw.store_fetches "
@@ -186,8 +180,6 @@ def _fetch_outcomes(data_dir: Path, run_id: str) -> list[tuple[str, str, str, st
             ).fetchall()
         except duckdb.CatalogException:
             rows = []
-        finally:
-            conn.close()
         if rows:
             return rows
     return []

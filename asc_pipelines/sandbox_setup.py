@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
 import yaml
 
 from asc_pipelines.config import (
@@ -23,6 +22,7 @@ from asc_pipelines.config import (
     default_refresh_token_env,
 )
 from asc_pipelines.sandbox import credentials
+from asc_pipelines.warehouse.publish import readable_files
 from asc_pipelines.warehouse.schema import PUBLISHED_FILE, WAREHOUSE_FILE
 from asc_pipelines.warehouse.source_clock import latest_recorded_tick
 
@@ -102,18 +102,8 @@ def last_recorded_tick(data_dir: Path) -> datetime | None:
     """The latest tick a data directory has recorded, by the sources' clock, from the private
     file and the analysts' copy (whichever can be opened; a file being written is skipped)."""
     latest: datetime | None = None
-    for name in (WAREHOUSE_FILE, PUBLISHED_FILE):
-        path = data_dir / name
-        if not path.exists():
-            continue
-        try:
-            conn = duckdb.connect(str(path), read_only=True)
-        except duckdb.Error:
-            continue
-        try:
-            tick = latest_recorded_tick(conn)
-        finally:
-            conn.close()
+    for conn in readable_files(data_dir, (WAREHOUSE_FILE, PUBLISHED_FILE)):
+        tick = latest_recorded_tick(conn)
         if tick is not None and (latest is None or tick > latest):
             latest = tick
     return latest

@@ -62,7 +62,8 @@ def _kill_sync_once_step_started(
         deadline = time.monotonic() + SYNC_TIMEOUT_SECONDS
         while True:
             assert process.poll() is None, f"asc sync ended before {step} started"
-            assert time.monotonic() < deadline, f"{step} never started"
+            if time.monotonic() >= deadline:  # a give-up time, not a timing assertion
+                pytest.fail(f"{step} never started")
             new = [
                 r for r in instance.get_run_records(limit=1) if r.dagster_run.run_id not in known
             ]

@@ -47,13 +47,19 @@ GROUP BY store_id, severity, kind
 ORDER BY store_id, severity = 'error' DESC, list_position($urgency, kind), kind
 """
 
-# One line per issue (an issue opened and escalated since the cursor shows as escalated).
+# One line per issue (an issue opened and escalated since the cursor shows as escalated); the
+# stores take turns within a kind, so one busy store does not fill the list.
 _URGENT_SQL = """
+WITH latest AS (
+    SELECT * FROM temp.announcement_news WHERE still_open
+    QUALIFY row_number() OVER (PARTITION BY issue_id ORDER BY event_id DESC) = 1
+)
 SELECT issue_id, store_id, kind, severity, subject, detail, change, event_at
-FROM temp.announcement_news WHERE still_open
-QUALIFY row_number() OVER (PARTITION BY issue_id ORDER BY event_id DESC) = 1
-ORDER BY severity = 'error' DESC, list_position($urgency, kind), change = 'escalated' DESC,
-    event_id
+FROM latest
+ORDER BY severity = 'error' DESC, list_position($urgency, kind),
+    row_number() OVER (PARTITION BY store_id, severity, kind
+                       ORDER BY change = 'escalated' DESC, event_id),
+    store_id
 LIMIT $limit
 """
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,3 +43,20 @@ def publish_copy(private: Path, published: Path) -> Published:
         os.fsync(handle.fileno())
     os.replace(tmp, published)
     return Published(published, published.stat().st_size, time.monotonic() - started)
+
+
+def readable_files(data_dir: Path, names: tuple[str, ...]) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Read-only connections to the data directory's DuckDB files ``names``, in that order, each
+    closed when the caller moves on; a file missing, or being written right now, is skipped."""
+    for name in names:
+        path = data_dir / name
+        if not path.exists():
+            continue
+        try:
+            conn = duckdb.connect(str(path), read_only=True)
+        except (duckdb.IOException, duckdb.ConnectionException):
+            continue  # another run is writing it, or this process still holds it read-write
+        try:
+            yield conn
+        finally:
+            conn.close()

@@ -149,6 +149,8 @@ def test_a_backlog_of_any_size_is_one_summary_and_one_webhook_message(
         }
         assert len(config["items"]) == MOST_URGENT_SHOWN
         assert config["items"][0]["kind"] == "stale_store"  # the most urgent comes first
+        # Within a kind the stores take turns: one busy store does not fill the list.
+        assert {item["store_id"] for item in config["items"][1:4]} == {"us", "uk", "de"}
         assert all(item["severity"] == "error" for item in config["items"])
         assert config["title"].startswith("1201 sync issue(s) new or escalated (11 error(s)")
         assert len(config["text"].splitlines()) < 30  # readable, not a line per issue

@@ -414,11 +414,17 @@ def events(conn: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str, datetim
     ).fetchall()
 
 
-def test_every_opening_escalation_and_resolution_is_logged_once_in_growing_order() -> None:
+def mismatch_and_stray() -> duckdb.DuckDBPyConnection:
+    """A price mismatch (escalates) and an unmatched listing (never does)."""
     conn = tiny()
     add_product(conn, "MUG", price=10)
     add_listing(conn, "us", "MUG", price=12, quantity=10)
     add_listing(conn, "us", "STRAY", asin="B000000001")
+    return conn
+
+
+def test_every_opening_escalation_and_resolution_is_logged_once_in_growing_order() -> None:
+    conn = mismatch_and_stray()
     tick(conn)
     tick(conn, minutes(60))
     refresh_sync_issues(conn, now=minutes(60), store_ids=["us"])  # the same tick again
@@ -434,10 +440,7 @@ def test_every_opening_escalation_and_resolution_is_logged_once_in_growing_order
 
 
 def test_a_warehouse_with_issues_but_no_event_log_gets_its_past_events_derived_once() -> None:
-    conn = tiny()
-    add_product(conn, "MUG", price=10)
-    add_listing(conn, "us", "MUG", price=12, quantity=10)
-    add_listing(conn, "us", "STRAY", asin="B000000001")
+    conn = mismatch_and_stray()
     tick(conn)
     tick(conn, minutes(60))
     logged = events(conn)
