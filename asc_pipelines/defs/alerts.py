@@ -20,6 +20,7 @@ import requests
 from pydantic import Field
 
 from asc_pipelines.defs.jobs import asc_sync_job
+from asc_pipelines.defs.metadata import markdown_table
 from asc_pipelines.defs.resources import AscSettings
 from asc_pipelines.logic.announcements import announcement_since
 from asc_pipelines.warehouse.schema import REPORTS_DIR
@@ -37,16 +38,12 @@ class Announcement(dg.Config):
     counts: list[dict[str, str]] = Field(default_factory=list)
 
 
-def _md_table(rows: list[dict[str, str]]) -> str:
+def _md_table(rows: list[dict[str, str]]) -> dg.MetadataValue:
+    """Announced rows (dicts with the same keys) as a markdown table."""
     if not rows:
-        return "(nothing)"
+        return dg.MetadataValue.md("(nothing)")
     header = list(rows[0])
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += [
-        "| " + " | ".join(str(row.get(h, "")).replace("|", "\\|") for h in header) + " |"
-        for row in rows
-    ]
-    return "\n".join(lines)
+    return markdown_table(header, [[row.get(h, "") for h in header] for row in rows])
 
 
 @dg.op
@@ -59,8 +56,8 @@ def announce(context: dg.OpExecutionContext, config: Announcement) -> dg.Output[
         metadata={
             "title": config.title,
             "count": total,
-            "counts": dg.MetadataValue.md(_md_table(config.counts)),
-            "items": dg.MetadataValue.md(_md_table(config.items)),
+            "counts": _md_table(config.counts),
+            "items": _md_table(config.items),
             "text": dg.MetadataValue.text(config.text or config.title),
         },
     )

@@ -206,14 +206,13 @@ def amazon_listings_snapshot(
         )
         for store in cfg.stores:
             result = fetched[store.id]
-            now = failure_time(conn, store.id)
+            now = times[store.id] if result.ok else failure_time(conn, store.id)
             rows = rejected = None
             message: str | None = None
             try:
                 if not result.ok:
                     raise result.error  # type: ignore[misc]
                 outcome, _ = result.value  # type: ignore[misc]
-                now = server_now = times[store.id]
                 if outcome.state == "done":
                     rows, rejected = _replace_snapshot(
                         conn,
@@ -221,7 +220,7 @@ def amazon_listings_snapshot(
                         outcome=outcome,
                         marketplace_code=store.marketplace,
                         work_dir=settings.work_dir(f"staging/{store.id}"),
-                        snapshot_at=server_now,
+                        snapshot_at=now,
                         run_id=run_id,
                         max_shrink_share=cfg.checks.max_snapshot_shrink_share,
                     )
@@ -229,7 +228,7 @@ def amazon_listings_snapshot(
                     outcome.report.path.unlink(missing_ok=True)  # type: ignore[union-attr]
                 elif outcome.state == "pending":
                     assert outcome.request is not None
-                    _save_in_flight(conn, store.id, outcome.request, server_now)
+                    _save_in_flight(conn, store.id, outcome.request, now)
                     state, message = "pending", outcome.message
                 else:
                     _forget_in_flight(conn, store.id)
@@ -241,7 +240,7 @@ def amazon_listings_snapshot(
                         http_status=None,
                         code=status or "FAILED",
                         message=outcome.message,
-                        occurred_at=server_now,
+                        occurred_at=now,
                         run_id=run_id,
                     )
                     state, message = "failed", outcome.message

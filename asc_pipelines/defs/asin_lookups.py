@@ -240,14 +240,13 @@ def asin_lookups(
         )
         for store in cfg.stores:
             result: StoreFetch[StoreLookups] = fetched[store.id]
-            now = failure_time(conn, store.id)
             lookups = result.value if result.ok else None
+            now = times[store.id] if lookups is not None else failure_time(conn, store.id)
             error: BaseException | None = result.error
             message = None
             outcome = "failed"
             rows = None
             if lookups is not None:
-                now = times[store.id]
                 try:
                     _write_lookups(conn, store.marketplace_id, lookups.rows)
                     rows, outcome = len(lookups.rows), "ok"

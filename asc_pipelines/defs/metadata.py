@@ -29,9 +29,14 @@ def rows_per_store(conn: duckdb.DuckDBPyConnection, table: str) -> dict[str, int
     return {store: int(n) for store, n in rows}
 
 
+def _cell(value: object) -> str:
+    """A table cell: empty for None, and a ``|`` in the text kept from splitting the row."""
+    return "" if value is None else str(value).replace("|", "\\|")
+
+
 def markdown_table(header: list[str], rows: list[list[object]]) -> dg.MetadataValue:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
     return dg.MetadataValue.md("\n".join(lines))
 
 

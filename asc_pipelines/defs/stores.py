@@ -127,7 +127,6 @@ def land(
     rows: int | None = None
     message: str | None = None
     error = result.error
-    now = failure_time(conn, store_id)
     if result.ok:
         value = result.value
         assert value is not None
@@ -136,6 +135,8 @@ def land(
             rows, message = write(value)
         except Exception as exc:  # this store keeps its previous rows
             error = exc
+    else:  # no answer, so no source time: the failure goes on the store's timeline
+        now = failure_time(conn, store_id)
     if error is not None:
         rows = None
         message = record_failure(

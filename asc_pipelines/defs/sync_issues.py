@@ -28,7 +28,7 @@ def _newest(conn: duckdb.DuckDBPyConnection, now: datetime) -> list[list[object]
         list(row)
         for row in conn.execute(
             "SELECT store_id, kind, severity, coalesce(sku, subject), "
-            "replace(detail, '|', '\\|') FROM core.sync_issues "
+            "detail FROM core.sync_issues "
             "WHERE resolved_at IS NULL AND (first_seen_at = $now OR escalated_at = $now) "
             "ORDER BY severity = 'error' DESC, store_id, kind, subject LIMIT $limit",
             {"now": now, "limit": NEWEST_SHOWN},

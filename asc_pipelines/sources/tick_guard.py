@@ -134,8 +134,3 @@ class TickGuard:
             raise TickLimitReached(
                 self.deadline_message(operation, last_error), operation=operation, deadline=True
             )
-
-
-# A guard with no deadline and breakers of its own: what a client outside a tick uses.
-def unlimited() -> TickGuard:
-    return TickGuard(None)

@@ -86,11 +86,10 @@ def last_recorded_times(conn: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
 
 
 def find_rewinds(
-    conn: duckdb.DuckDBPyConnection, source_times: Mapping[str, datetime]
+    last: Mapping[str, datetime], source_times: Mapping[str, datetime]
 ) -> list[Rewind]:
     """The stores of ``source_times`` (store id → the source's time now) that read more than
-    `CLOCK_TOLERANCE` earlier than their last recorded tick."""
-    last = last_recorded_times(conn)
+    `CLOCK_TOLERANCE` earlier than their ``last`` recorded tick."""
     return [
         Rewind(store, now.astimezone(UTC), last[store])
         for store, now in sorted(source_times.items())
@@ -104,10 +103,10 @@ def settle_source_times(
     """The times to record these fetches at: each source's time, never earlier than the store's
     last recorded time. Raises :class:`SourceClockWentBack`, naming every store and both times,
     when a source reads more than `CLOCK_TOLERANCE` earlier (nothing must be written then)."""
-    rewinds = find_rewinds(conn, source_times)
+    last = last_recorded_times(conn)
+    rewinds = find_rewinds(last, source_times)
     if rewinds:
         raise SourceClockWentBack(dataset, rewinds)
-    last = last_recorded_times(conn)
     return {
         store: max(now.astimezone(UTC), last.get(store, now.astimezone(UTC)))
         for store, now in source_times.items()
