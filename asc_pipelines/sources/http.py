@@ -14,10 +14,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import requests
 
-from asc_pipelines.sources.errors import SourceError, url_without_query
+from asc_pipelines.sources.errors import SourceError
 from asc_pipelines.sources.tick_guard import TickGuard, TickLimitReached
 
 USER_AGENT = f"asc_pipelines/0.1 (Language=Python/{platform.python_version()})"
@@ -60,7 +61,7 @@ def _chain(exc: BaseException) -> list[BaseException]:
 def describe_transport_error(exc: BaseException, url: str) -> tuple[str, str]:
     """(kind, one short line) for a failed connection: ``refused``, ``timeout``, ``reset`` or
     ``other``. The line names the host, never the query string or a credential."""
-    host = url_without_query(url).split("/")[2] if "://" in url else url
+    host = urlsplit(url).netloc or url
     chain = _chain(exc)
     if any(isinstance(e, ConnectionRefusedError) for e in chain) or "Connection refused" in str(
         exc
