@@ -22,9 +22,10 @@ test: $(STAMP)  ## the whole test suite
 dev: $(STAMP)  ## the Dagster UI + daemon on http://127.0.0.1:3000 with the sandbox as the source
 	$(BIN)/asc dev
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, and the layers contract (import-linter, see pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -17,8 +18,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from asc_pipelines import constants
-from asc_pipelines.logic.snapshot_guard import CheckSettings
-from asc_pipelines.logic.sync_issues import SyncIssueSettings
 
 DATA_DIR_ENV = "ASC_DATA_DIR"
 CONFIG_ENV = "ASC_CONFIG"
@@ -217,6 +216,30 @@ class AttributeCodes(_Strict):
     isbn: str = constants.DEFAULT_ATTRIBUTE_CODES["isbn"]
     gtin: str = constants.DEFAULT_ATTRIBUTE_CODES["gtin"]
     condition: str = constants.DEFAULT_ATTRIBUTE_CODES["condition"]
+
+
+class CheckSettings(_Strict):
+    """``checks:`` in ``asc.yaml``: thresholds of the data-quality checks and the snapshot guard."""
+
+    # A store's new snapshot with more than this share fewer rows than its last good one is
+    # refused (0.5: losing more than half the listings). 1.0 accepts any shrink.
+    max_snapshot_shrink_share: Annotated[float, Field(ge=0, le=1)] = 0.5
+    # Check matched_share warns for a store whose share of matched listings is below this.
+    min_matched_share: Annotated[float, Field(ge=0, le=1)] = 0.5
+
+
+class SyncIssueSettings(_Strict):
+    """When a difference is a problem, and when a problem becomes an error (``sync_issues:``)."""
+
+    # Amazon and Magento prices may differ by this much (absolute, marketplace currency).
+    price_tolerance: Annotated[Decimal, Field(ge=0)] = Decimal("0.01")
+    # A store without a successful listings snapshot for longer than this is stale.
+    stale_store_minutes: Annotated[float, Field(gt=0)] = 15.0
+    # This many failures of one store's operation within the window is an api_failure issue.
+    api_failure_threshold: Annotated[int, Field(ge=1)] = 3
+    api_failure_window_minutes: Annotated[float, Field(gt=0)] = 60.0
+    # Price and quantity mismatches open this long become errors.
+    escalate_after_minutes: Annotated[float, Field(ge=0)] = 60.0
 
 
 class TickConfig(_Strict):

@@ -15,32 +15,33 @@ from asc_pipelines.config import (
     config_path,
     data_dir,
 )
-from asc_pipelines.defs.alerts import (
+from asc_pipelines.defs.amazon.asin_lookups import asin_lookups
+from asc_pipelines.defs.amazon.checks import AMAZON_CHECKS
+from asc_pipelines.defs.amazon.issues import amazon_listing_issues
+from asc_pipelines.defs.amazon.listings import amazon_listings_snapshot
+from asc_pipelines.defs.amazon.orders import amazon_orders
+from asc_pipelines.defs.core.checks import CORE_CHECKS
+from asc_pipelines.defs.core.history import listing_history
+from asc_pipelines.defs.core.matching import product_matches
+from asc_pipelines.defs.core.status import listings_by_status
+from asc_pipelines.defs.core.sync_issues import sync_issues
+from asc_pipelines.defs.magento.catalog import magento_catalog
+from asc_pipelines.defs.operations.alerts import (
     notify_sync_issues,
     sync_issue_sensor,
     sync_run_failure_sensor,
 )
-from asc_pipelines.defs.amazon_issues import amazon_listing_issues
-from asc_pipelines.defs.amazon_listings import amazon_listings_snapshot
-from asc_pipelines.defs.amazon_orders import amazon_orders
-from asc_pipelines.defs.asin_lookups import asin_lookups
-from asc_pipelines.defs.checks import ASSET_CHECKS
-from asc_pipelines.defs.history import listing_history
-from asc_pipelines.defs.jobs import asc_sync_job, asc_sync_schedule
-from asc_pipelines.defs.magento import magento_catalog
-from asc_pipelines.defs.matching import product_matches
-from asc_pipelines.defs.publish import analyst_copy
-from asc_pipelines.defs.purge import purge_old_runs, purge_old_runs_schedule
-from asc_pipelines.defs.report_pages import report_pages
+from asc_pipelines.defs.operations.jobs import asc_sync_job, asc_sync_schedule
+from asc_pipelines.defs.operations.purge import purge_old_runs, purge_old_runs_schedule
+from asc_pipelines.defs.reporting.analyst_copy import analyst_copy
+from asc_pipelines.defs.reporting.pages import report_pages
+from asc_pipelines.defs.reporting.trends import TREND_ASSETS
 from asc_pipelines.defs.resources import (
     AmazonCredentials,
     AscSettings,
     MagentoCredentials,
     WarehouseDuckDB,
 )
-from asc_pipelines.defs.status import listings_by_status
-from asc_pipelines.defs.sync_issues import sync_issues
-from asc_pipelines.defs.trends import TREND_ASSETS
 from asc_pipelines.warehouse.schema import WAREHOUSE_FILE
 
 # DuckDB: bounded memory and spill folder; the machine may run the webserver and daemon beside it.
@@ -77,7 +78,7 @@ def build_definitions(
             report_pages,
             analyst_copy,
         ],
-        asset_checks=ASSET_CHECKS,
+        asset_checks=[*AMAZON_CHECKS, *CORE_CHECKS],
         jobs=[asc_sync_job, notify_sync_issues, purge_old_runs],
         # Ad-hoc materializations from the UI run like the sync job: in one process, so the
         # DuckDB file has a single writer and steps pay no process start-up.

@@ -9,9 +9,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from asc_pipelines.defs.jobs import SYNC_JOB_NAME
-from asc_pipelines.defs.stale_runs import clear_runs_of_dead_processes, process_tags
-from asc_pipelines.defs.status import ALL_STATUSES_TAGS
+from asc_pipelines.defs.core.status import ALL_STATUSES_TAGS
+from asc_pipelines.defs.operations.jobs import SYNC_JOB_NAME
+from asc_pipelines.defs.operations.stale_runs import clear_runs_of_dead_processes, process_tags
 from asc_pipelines.logic.status import STATUSES
 from asc_pipelines.warehouse.publish import readable_files
 from asc_pipelines.warehouse.schema import PUBLISHED_FILE, REPORTS_DIR, WAREHOUSE_FILE

@@ -11,7 +11,7 @@ import dagster as dg
 import pytest
 
 from asc_pipelines.definitions import build_definitions
-from asc_pipelines.defs.jobs import SYNC_JOB_NAME
+from asc_pipelines.defs.operations.jobs import SYNC_JOB_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from asc_pipelines.process_liveness import Liveness, ProcessStamp, liveness
+from asc_pipelines.sync.process_liveness import Liveness, ProcessStamp, liveness
 
 
 def test_this_process_is_alive() -> None:

@@ -13,26 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated
 
 import duckdb
-from pydantic import BaseModel, ConfigDict, Field
 
 SHRINK_CODE = "snapshot_shrank"
 SHRINK_OPERATION = "snapshot_guard"
 _MESSAGE = re.compile(r"^snapshot shrank: (\d+) rows against (\d+) in the last good snapshot")
-
-
-class CheckSettings(BaseModel):
-    """``checks:`` in ``asc.yaml``: thresholds of the data-quality checks and the snapshot guard."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    # A store's new snapshot with more than this share fewer rows than its last good one is
-    # refused (0.5: losing more than half the listings). 1.0 accepts any shrink.
-    max_snapshot_shrink_share: Annotated[float, Field(ge=0, le=1)] = 0.5
-    # Check matched_share warns for a store whose share of matched listings is below this.
-    min_matched_share: Annotated[float, Field(ge=0, le=1)] = 0.5
 
 
 @dataclass(frozen=True)

@@ -49,13 +49,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from importlib import resources
-from typing import Annotated
 
 import duckdb
-from pydantic import BaseModel, ConfigDict, Field
 
+from asc_pipelines.config import SyncIssueSettings
 from asc_pipelines.warehouse.source_clock import Rewind, SourceClockWentBack
 
 KINDS = (
@@ -72,22 +70,6 @@ ERROR_KINDS = ("amazon_listing_error", "stale_store", "api_failure")
 ESCALATING_KINDS = ("price_mismatch", "quantity_mismatch")
 MAGENTO_STORE = "magento"
 SCHEMA_FILE = "sync_issues.sql"
-
-
-class SyncIssueSettings(BaseModel):
-    """When a difference is a problem, and when a problem becomes an error (``sync_issues:``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    # Amazon and Magento prices may differ by this much (absolute, marketplace currency).
-    price_tolerance: Annotated[Decimal, Field(ge=0)] = Decimal("0.01")
-    # A store without a successful listings snapshot for longer than this is stale.
-    stale_store_minutes: Annotated[float, Field(gt=0)] = 15.0
-    # This many failures of one store's operation within the window is an api_failure issue.
-    api_failure_threshold: Annotated[int, Field(ge=1)] = 3
-    api_failure_window_minutes: Annotated[float, Field(gt=0)] = 60.0
-    # Price and quantity mismatches open this long become errors.
-    escalate_after_minutes: Annotated[float, Field(ge=0)] = 60.0
 
 
 @dataclass

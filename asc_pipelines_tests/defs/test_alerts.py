@@ -15,7 +15,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from asc_pipelines.defs.alerts import (
+from asc_pipelines.defs.operations.alerts import (
     WEBHOOK_ENV,
     notify_sync_issues,
     sync_issue_sensor,

@@ -16,7 +16,7 @@ from stdnum import ean
 
 from asc_pipelines.config import load_config
 from asc_pipelines.definitions import build_definitions
-from asc_pipelines.defs.asin_lookups import asin_lookups
+from asc_pipelines.defs.amazon.asin_lookups import asin_lookups
 from asc_pipelines.sandbox_setup import write_sandbox_config
 from asc_pipelines.warehouse.schema import ensure_schema
 

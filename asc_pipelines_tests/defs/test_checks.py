@@ -14,28 +14,24 @@ import duckdb
 import pytest
 from dagster_duckdb import DuckDBResource
 
-from asc_pipelines.config import AscConfig
 from asc_pipelines.definitions import build_definitions
-from asc_pipelines.defs.checks import (
-    ASSET_CHECKS,
-    check_settings,
-    matched_share,
-    one_status_per_listing,
+from asc_pipelines.defs.amazon.checks import (
+    AMAZON_CHECKS,
     snapshot_not_shrunk,
     unique_store_seller_sku,
 )
-from asc_pipelines.defs.freshness import SOURCE_FRESHNESS
-from asc_pipelines.defs.jobs import SYNC_JOB_NAME
+from asc_pipelines.defs.core.checks import CORE_CHECKS, matched_share, one_status_per_listing
+from asc_pipelines.defs.core.status import ALL_STATUSES_TAGS, STATUS_PARTITIONS
+from asc_pipelines.defs.operations.jobs import SYNC_JOB_NAME
+from asc_pipelines.defs.options import SOURCE_FRESHNESS
 from asc_pipelines.defs.resources import AscSettings
-from asc_pipelines.defs.status import ALL_STATUSES_TAGS, STATUS_PARTITIONS
-from asc_pipelines.defs.stores import record_failure
 from asc_pipelines.logic.snapshot_guard import (
-    CheckSettings,
     SnapshotRejected,
     previous_row_count,
     shrink_verdict,
 )
 from asc_pipelines.logic.status import STATUSES
+from asc_pipelines.sync.stores import record_failure
 from asc_pipelines.warehouse.schema import ensure_schema
 
 T0 = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -269,19 +265,6 @@ def test_matched_share_warns_for_the_store_below_the_threshold(
     assert evaluation.description == "matched share below 50%: uk 25.0%"
 
 
-def test_check_settings_come_from_the_config_once_it_has_them() -> None:
-    assert check_settings(object()) == CheckSettings()
-    custom = CheckSettings(min_matched_share=0.2, max_snapshot_shrink_share=0.9)
-
-    class WithChecks:
-        checks = custom
-
-    assert check_settings(WithChecks()) is custom
-
-
-@pytest.mark.skipif(
-    "checks" not in AscConfig.model_fields, reason="AscConfig has no checks section yet"
-)
 def test_matched_share_threshold_from_asc_yaml(resources: dict[str, object]) -> None:
     settings: AscSettings = resources["settings"]  # type: ignore[assignment]
     Path(settings.config_path).write_text(
@@ -377,7 +360,7 @@ def test_one_status_per_listing_fails_on_missing_doubled_and_unknown_listings(
 def test_the_sync_job_runs_every_check_and_only_the_shrink_check_blocks(tmp_path: Path) -> None:
     defs = dg.Definitions.merge(
         build_definitions(config_file=tmp_path / "asc.yaml", data_directory=tmp_path / "data"),
-        dg.Definitions(asset_checks=ASSET_CHECKS),
+        dg.Definitions(asset_checks=[*AMAZON_CHECKS, *CORE_CHECKS]),
     )
     with dg.instance_for_test():
         dg.Definitions.validate_loadable(defs)
@@ -391,7 +374,12 @@ def test_the_sync_job_runs_every_check_and_only_the_shrink_check_blocks(tmp_path
         ("product_matches", "matched_share"),
         ("listings_by_status", "one_status_per_listing"),
     }
-    blocking = {spec.name for check in ASSET_CHECKS for spec in check.check_specs if spec.blocking}
+    blocking = {
+        spec.name
+        for check in [*AMAZON_CHECKS, *CORE_CHECKS]
+        for spec in check.check_specs
+        if spec.blocking
+    }
     assert blocking == {"snapshot_not_shrunk"}
 
 

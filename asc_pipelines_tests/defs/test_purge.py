@@ -17,7 +17,7 @@ import pytest
 import yaml
 from dagster._core.storage.runs.schema import RunsTable
 
-from asc_pipelines.defs.purge import purge_old_runs, purge_old_runs_schedule
+from asc_pipelines.defs.operations.purge import purge_old_runs, purge_old_runs_schedule
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY_YAML = REPO / "deploy" / "dagster.yaml"

@@ -13,10 +13,10 @@ import yaml
 
 from asc_pipelines.config import load_config
 from asc_pipelines.definitions import build_definitions
-from asc_pipelines.defs.amazon_issues import amazon_listing_issues
-from asc_pipelines.defs.amazon_listings import amazon_listings_snapshot
-from asc_pipelines.defs.amazon_orders import amazon_orders
-from asc_pipelines.defs.magento import magento_catalog
+from asc_pipelines.defs.amazon.issues import amazon_listing_issues
+from asc_pipelines.defs.amazon.listings import amazon_listings_snapshot
+from asc_pipelines.defs.amazon.orders import amazon_orders
+from asc_pipelines.defs.magento.catalog import magento_catalog
 from asc_pipelines.runner import SyncResult, run_sync
 from asc_pipelines.sandbox import credentials
 from asc_pipelines.sandbox_setup import write_sandbox_config

@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from asc_pipelines.defs.report_pages import report_pages
+from asc_pipelines.defs.reporting.pages import report_pages
 from asc_pipelines.defs.resources import AscSettings
 from asc_pipelines_tests.reports.test_pages import build_warehouse
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from asc_pipelines.defs.jobs import SYNC_JOB_NAME, asc_sync_schedule
+from asc_pipelines.defs.operations.jobs import SYNC_JOB_NAME, asc_sync_schedule
+from asc_pipelines.defs.operations.stale_runs import RUN_HOST_TAG, RUN_PID_TAG, process_tags
 from asc_pipelines.defs.resources import WRITER_POOL
-from asc_pipelines.defs.stale_runs import RUN_HOST_TAG, RUN_PID_TAG, process_tags
 from asc_pipelines.logic.status import STATUSES
 
 

@@ -16,9 +16,13 @@ from dagster._core.events import DagsterEvent
 from dagster._daemon.monitoring.concurrency import execute_concurrency_slots_iteration
 from dagster._time import get_current_datetime
 
-from asc_pipelines.defs.jobs import SYNC_JOB_NAME
+from asc_pipelines.defs.operations.jobs import SYNC_JOB_NAME
+from asc_pipelines.defs.operations.stale_runs import (
+    RUN_PID_TAG,
+    clear_runs_of_dead_processes,
+    process_tags,
+)
 from asc_pipelines.defs.resources import WRITER_POOL
-from asc_pipelines.defs.stale_runs import RUN_PID_TAG, clear_runs_of_dead_processes, process_tags
 from asc_pipelines.runner import DAGSTER_YAML
 
 DEPLOY_YAML = Path(__file__).parents[2] / "deploy" / "dagster.yaml"

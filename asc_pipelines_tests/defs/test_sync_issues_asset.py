@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from asc_pipelines.defs.sync_issues import sync_issues
+from asc_pipelines.defs.core.sync_issues import sync_issues
 from asc_pipelines.runner import run_sync
 from asc_pipelines_tests.sandbox_edits import edit_listing
 

@@ -7,15 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from asc_pipelines.defs.stores import error_fields
+from asc_pipelines.config import CheckSettings
 from asc_pipelines.logic.snapshot_guard import (
     SHRINK_CODE,
-    CheckSettings,
     SnapshotRejected,
     parse_shrink_message,
     previous_row_count,
     shrink_verdict,
 )
+from asc_pipelines.sync.stores import error_fields
 from asc_pipelines_tests.logic.tiny_warehouse import warehouse
 
 T0 = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)

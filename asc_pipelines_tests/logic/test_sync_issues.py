@@ -14,9 +14,9 @@ import duckdb
 import pytest
 from pydantic import ValidationError
 
+from asc_pipelines.config import SyncIssueSettings
 from asc_pipelines.logic.sync_issues import (
     SEVERITY_SQL,
-    SyncIssueSettings,
     SyncIssueTick,
     ensure_sync_issue_schema,
     refresh_sync_issues,

@@ -209,8 +209,6 @@ def test_rate_limiting_allows_the_burst_then_429_without_rate_header(tiny_world)
 
 
 def test_a_magento_status_fault_answers_in_magento_style(sandbox: SandboxServer) -> None:
-    if sandbox.app.magento is None:
-        pytest.skip("the Magento part is not there yet")
     sandbox.faults.add("magento.getProducts", "status", status=503)
     response = requests.get(
         f"{sandbox.base_url}/rest/V1/products",

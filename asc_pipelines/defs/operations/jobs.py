@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from asc_pipelines.defs.stale_runs import clear_runs_of_dead_processes
-from asc_pipelines.defs.status import ALL_STATUSES_TAGS
+from asc_pipelines.defs.core.status import ALL_STATUSES_TAGS
+from asc_pipelines.defs.operations.stale_runs import clear_runs_of_dead_processes
 
 SYNC_JOB_NAME = "asc_sync_job"
 

@@ -14,11 +14,9 @@ from dagster_duckdb import DuckDBResource
 
 from asc_pipelines import constants
 from asc_pipelines.config import AscConfig
-from asc_pipelines.defs.clients import spapi_client, tick_guard
-from asc_pipelines.defs.freshness import SOURCE_FRESHNESS
 from asc_pipelines.defs.metadata import markdown_table, rows_per_store, table_metadata
-from asc_pipelines.defs.resources import WRITER_POOL, AmazonCredentials, AscSettings
-from asc_pipelines.defs.stores import StoreFetch, fetch_all, record_failure
+from asc_pipelines.defs.options import warehouse_asset
+from asc_pipelines.defs.resources import AmazonCredentials, AscSettings
 from asc_pipelines.logic.snapshot_guard import (
     SnapshotRejected,
     previous_row_count,
@@ -26,6 +24,8 @@ from asc_pipelines.logic.snapshot_guard import (
 )
 from asc_pipelines.sources.report_flow import ReportOutcome, ReportRequest, advance_report
 from asc_pipelines.sources.reports import REJECT_SOURCE, stage_listing_report
+from asc_pipelines.sync.clients import spapi_client, tick_guard
+from asc_pipelines.sync.stores import StoreFetch, fetch_all, record_failure
 from asc_pipelines.warehouse.records import record_api_error, record_fetch
 from asc_pipelines.warehouse.schema import ensure_schema
 from asc_pipelines.warehouse.source_clock import failure_time, settle_source_times
@@ -154,13 +154,10 @@ def _replace_snapshot(
     return staged.rows, staged.rejected
 
 
-@dg.asset(
-    group_name="amazon",
-    kinds={"duckdb"},
-    pool=WRITER_POOL,
-    owners=["team:asc"],
+@warehouse_asset(
+    group="amazon",
+    source=True,
     tags={"source": "amazon"},
-    freshness_policy=SOURCE_FRESHNESS,
 )
 def amazon_listings_snapshot(
     context: dg.AssetExecutionContext,

@@ -5,12 +5,32 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from typing import Protocol
 
 from asc_pipelines.config import AscConfig, StoreConfig
-from asc_pipelines.defs.resources import AmazonCredentials, MagentoCredentials
 from asc_pipelines.sources.magento import MagentoClient
 from asc_pipelines.sources.spapi import SpApiClient
 from asc_pipelines.sources.tick_guard import TickGuard
+
+
+class AmazonCredentials(Protocol):
+    """The app's LWA credentials and each store's refresh token (``defs.resources`` reads them
+    from environment variables)."""
+
+    lwa_client_id: str
+    lwa_client_secret: str
+
+    def refresh_token(self, store: StoreConfig) -> str: ...
+
+
+class MagentoCredentials(Protocol):
+    """The Magento admin's user name and password, or an integration token by variable name."""
+
+    username: str
+    password: str
+
+    def token(self, env_name: str) -> str: ...
+
 
 _SPAPI_CLIENTS: dict[tuple[object, ...], SpApiClient] = {}
 _GUARDS: dict[str, TickGuard] = {}

@@ -20,12 +20,13 @@ from dagster_duckdb import DuckDBResource
 
 from asc_pipelines import constants
 from asc_pipelines.config import AscConfig, StoreConfig
-from asc_pipelines.defs.clients import spapi_client, tick_guard
 from asc_pipelines.defs.metadata import markdown_table, table_metadata
-from asc_pipelines.defs.resources import WRITER_POOL, AmazonCredentials, AscSettings
-from asc_pipelines.defs.stores import StoreFetch, fetch_all, record_failure
+from asc_pipelines.defs.options import warehouse_asset
+from asc_pipelines.defs.resources import AmazonCredentials, AscSettings
 from asc_pipelines.sources.catalog import match_identifiers
 from asc_pipelines.sources.errors import SourceError
+from asc_pipelines.sync.clients import spapi_client, tick_guard
+from asc_pipelines.sync.stores import StoreFetch, fetch_all, record_failure
 from asc_pipelines.warehouse.records import record_fetch
 from asc_pipelines.warehouse.schema import ensure_schema
 from asc_pipelines.warehouse.source_clock import failure_time, settle_source_times
@@ -165,11 +166,8 @@ def _write_lookups(
         )
 
 
-@dg.asset(
-    group_name="core",
-    kinds={"duckdb"},
-    pool=WRITER_POOL,
-    owners=["team:asc"],
+@warehouse_asset(
+    group="core",
     deps=[dg.AssetKey("product_matches")],
 )
 def asin_lookups(

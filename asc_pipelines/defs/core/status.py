@@ -6,10 +6,11 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from asc_pipelines.defs.matching import product_matches
-from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
-from asc_pipelines.defs.tick import tick_time
+from asc_pipelines.defs.core.matching import product_matches
+from asc_pipelines.defs.options import warehouse_asset
+from asc_pipelines.defs.resources import AscSettings
 from asc_pipelines.logic.status import STATUSES, refresh_status
+from asc_pipelines.sync.tick_time import tick_time
 from asc_pipelines.warehouse.schema import ensure_schema
 from asc_pipelines.warehouse.transaction import transaction
 
@@ -45,11 +46,8 @@ def _partition_metadata(conn: duckdb.DuckDBPyConnection, status: str) -> dict[st
     }
 
 
-@dg.asset(
-    group_name="core",
-    kinds={"duckdb"},
-    pool=WRITER_POOL,
-    owners=["team:asc"],
+@warehouse_asset(
+    group="core",
     partitions_def=STATUS_PARTITIONS,
     backfill_policy=dg.BackfillPolicy.single_run(),
     deps=[product_matches, dg.AssetKey("asin_lookups")],

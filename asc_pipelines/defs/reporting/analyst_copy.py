@@ -2,21 +2,20 @@
 
 import dagster as dg
 
-from asc_pipelines.defs.amazon_issues import amazon_listing_issues
-from asc_pipelines.defs.amazon_listings import amazon_listings_snapshot
-from asc_pipelines.defs.amazon_orders import amazon_orders
-from asc_pipelines.defs.magento import magento_catalog
-from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
-from asc_pipelines.defs.status import listings_by_status
-from asc_pipelines.defs.sync_issues import sync_issues
-from asc_pipelines.defs.trends import TREND_ASSETS
+from asc_pipelines.defs.amazon.issues import amazon_listing_issues
+from asc_pipelines.defs.amazon.listings import amazon_listings_snapshot
+from asc_pipelines.defs.amazon.orders import amazon_orders
+from asc_pipelines.defs.core.status import listings_by_status
+from asc_pipelines.defs.core.sync_issues import sync_issues
+from asc_pipelines.defs.magento.catalog import magento_catalog
+from asc_pipelines.defs.options import warehouse_asset
+from asc_pipelines.defs.reporting.trends import TREND_ASSETS
+from asc_pipelines.defs.resources import AscSettings
 from asc_pipelines.warehouse.publish import publish_copy
 
 
-@dg.asset(
-    group_name="publish",
-    kinds={"duckdb"},
-    pool=WRITER_POOL,
+@warehouse_asset(
+    group="publish",
     deps=[
         amazon_listings_snapshot,
         amazon_listing_issues,
@@ -26,7 +25,6 @@ from asc_pipelines.warehouse.publish import publish_copy
         sync_issues,
         *TREND_ASSETS,
     ],
-    owners=["team:asc"],
 )
 def analyst_copy(context: dg.AssetExecutionContext, settings: AscSettings) -> dg.MaterializeResult:
     """The read-only copy of the warehouse for analysts, notebooks and sensors (``asc.duckdb``).

@@ -12,12 +12,12 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from asc_pipelines.config import AscConfig
-from asc_pipelines.defs.clients import spapi_client, tick_guard
-from asc_pipelines.defs.freshness import SOURCE_FRESHNESS
 from asc_pipelines.defs.metadata import markdown_table, rows_per_store, table_metadata
-from asc_pipelines.defs.resources import WRITER_POOL, AmazonCredentials, AscSettings
-from asc_pipelines.defs.stores import StoreFetch, fetch_all, land
+from asc_pipelines.defs.options import warehouse_asset
+from asc_pipelines.defs.resources import AmazonCredentials, AscSettings
 from asc_pipelines.sources.errors import SourceError
+from asc_pipelines.sync.clients import spapi_client, tick_guard
+from asc_pipelines.sync.stores import StoreFetch, fetch_all, land
 from asc_pipelines.warehouse.records import (
     get_watermark,
     set_watermark,
@@ -114,12 +114,9 @@ def _orders_needing_items(conn: duckdb.DuckDBPyConnection, store_id: str) -> lis
     return [r[0] for r in rows]
 
 
-@dg.asset(
-    group_name="amazon",
-    kinds={"duckdb"},
-    pool=WRITER_POOL,
-    owners=["team:asc"],
-    freshness_policy=SOURCE_FRESHNESS,
+@warehouse_asset(
+    group="amazon",
+    source=True,
 )
 def amazon_orders(
     context: dg.AssetExecutionContext,

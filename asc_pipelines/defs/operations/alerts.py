@@ -19,8 +19,8 @@ import duckdb
 import requests
 from pydantic import Field
 
-from asc_pipelines.defs.jobs import asc_sync_job
 from asc_pipelines.defs.metadata import markdown_table
+from asc_pipelines.defs.operations.jobs import asc_sync_job
 from asc_pipelines.defs.resources import AscSettings
 from asc_pipelines.logic.announcements import announcement_since
 from asc_pipelines.warehouse.schema import REPORTS_DIR

@@ -3,11 +3,12 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from asc_pipelines.defs.core.status import listings_by_status
 from asc_pipelines.defs.metadata import markdown_table, table_metadata
-from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
-from asc_pipelines.defs.status import listings_by_status
-from asc_pipelines.defs.tick import fetch_time
+from asc_pipelines.defs.options import warehouse_asset
+from asc_pipelines.defs.resources import AscSettings
 from asc_pipelines.logic.history import close_removed_stores, record_listing_history
+from asc_pipelines.sync.tick_time import fetch_time
 from asc_pipelines.warehouse.schema import ensure_schema
 from asc_pipelines.warehouse.source_clock import Rewind, SourceClockWentBack
 from asc_pipelines.warehouse.transaction import transaction
@@ -15,11 +16,8 @@ from asc_pipelines.warehouse.transaction import transaction
 TABLE = "core.listing_history"
 
 
-@dg.asset(
-    group_name="core",
-    kinds={"duckdb"},
-    pool=WRITER_POOL,
-    owners=["team:asc"],
+@warehouse_asset(
+    group="core",
     deps=[listings_by_status],
 )
 def listing_history(

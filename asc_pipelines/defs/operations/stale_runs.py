@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import dagster as dg
 from dagster._core.events import JobFailureData, RunFailureReason
 
-from asc_pipelines.process_liveness import Liveness, ProcessStamp, liveness
+from asc_pipelines.sync.process_liveness import Liveness, ProcessStamp, liveness
 
 RUN_HOST_TAG = "asc/run_host"
 RUN_PID_TAG = "asc/run_pid"

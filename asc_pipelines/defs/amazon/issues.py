@@ -9,11 +9,11 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from asc_pipelines.config import AscConfig
-from asc_pipelines.defs.clients import spapi_client, tick_guard
-from asc_pipelines.defs.freshness import SOURCE_FRESHNESS
 from asc_pipelines.defs.metadata import markdown_table, rows_per_store, table_metadata
-from asc_pipelines.defs.resources import WRITER_POOL, AmazonCredentials, AscSettings
-from asc_pipelines.defs.stores import StoreFetch, fetch_all, land
+from asc_pipelines.defs.options import warehouse_asset
+from asc_pipelines.defs.resources import AmazonCredentials, AscSettings
+from asc_pipelines.sync.clients import spapi_client, tick_guard
+from asc_pipelines.sync.stores import StoreFetch, fetch_all, land
 from asc_pipelines.warehouse.schema import ensure_schema
 from asc_pipelines.warehouse.source_clock import settle_source_times
 from asc_pipelines.warehouse.transaction import transaction
@@ -75,12 +75,9 @@ def _replace_issues(conn: duckdb.DuckDBPyConnection, store_id: str, frame: pd.Da
         conn.unregister("issue_frame")
 
 
-@dg.asset(
-    group_name="amazon",
-    kinds={"duckdb"},
-    pool=WRITER_POOL,
-    owners=["team:asc"],
-    freshness_policy=SOURCE_FRESHNESS,
+@warehouse_asset(
+    group="amazon",
+    source=True,
 )
 def amazon_listing_issues(
     context: dg.AssetExecutionContext,

@@ -7,14 +7,14 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from asc_pipelines.defs.metadata import markdown_table, table_metadata
-from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
-from asc_pipelines.defs.tick import fetch_time
+from asc_pipelines.defs.options import warehouse_asset
+from asc_pipelines.defs.resources import AscSettings
 from asc_pipelines.logic.sync_issues import (
     KINDS,
-    SyncIssueSettings,
     ensure_sync_issue_schema,
     refresh_sync_issues,
 )
+from asc_pipelines.sync.tick_time import fetch_time
 from asc_pipelines.warehouse.schema import ensure_schema
 from asc_pipelines.warehouse.transaction import transaction
 
@@ -36,11 +36,8 @@ def _newest(conn: duckdb.DuckDBPyConnection, now: datetime) -> list[list[object]
     ]
 
 
-@dg.asset(
-    group_name="core",
-    kinds={"duckdb"},
-    pool=WRITER_POOL,
-    owners=["team:asc"],
+@warehouse_asset(
+    group="core",
     deps=[dg.AssetKey("listings_by_status"), dg.AssetKey("amazon_orders")],
 )
 def sync_issues(
@@ -56,7 +53,7 @@ def sync_issues(
     """
     cfg = settings.load()
     # Until AscConfig carries ``sync_issues:``, the defaults apply.
-    issue_settings = getattr(cfg, "sync_issues", SyncIssueSettings())
+    issue_settings = cfg.sync_issues
     store_ids = [store.id for store in cfg.stores]
     with duckdb.get_connection() as conn:
         ensure_schema(conn)

@@ -15,12 +15,12 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from asc_pipelines.config import AscConfig
-from asc_pipelines.defs.clients import magento_client, tick_guard
-from asc_pipelines.defs.freshness import SOURCE_FRESHNESS
 from asc_pipelines.defs.metadata import markdown_table, table_metadata
-from asc_pipelines.defs.resources import WRITER_POOL, AscSettings, MagentoCredentials
-from asc_pipelines.defs.stores import record_failure
+from asc_pipelines.defs.options import warehouse_asset
+from asc_pipelines.defs.resources import AscSettings, MagentoCredentials
 from asc_pipelines.sources.magento import product_rows
+from asc_pipelines.sync.clients import magento_client, tick_guard
+from asc_pipelines.sync.stores import record_failure
 from asc_pipelines.warehouse.records import (
     get_watermark,
     record_fetch,
@@ -85,12 +85,9 @@ def _append_products(conn: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
     conn.unregister("product_page")
 
 
-@dg.asset(
-    group_name="magento",
-    kinds={"duckdb"},
-    pool=WRITER_POOL,
-    owners=["team:asc"],
-    freshness_policy=SOURCE_FRESHNESS,
+@warehouse_asset(
+    group="magento",
+    source=True,
 )
 def magento_catalog(
     context: dg.AssetExecutionContext,

@@ -4,8 +4,9 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from asc_pipelines.config import AscConfig
-from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
-from asc_pipelines.defs.trends import TREND_ASSETS
+from asc_pipelines.defs.options import warehouse_asset
+from asc_pipelines.defs.reporting.trends import TREND_ASSETS
+from asc_pipelines.defs.resources import AscSettings
 from asc_pipelines.reports.pages import StoreHeader, write_report_pages
 from asc_pipelines.warehouse.schema import REPORTS_DIR, ensure_schema
 
@@ -23,12 +24,10 @@ def store_headers(cfg: AscConfig) -> list[StoreHeader]:
     ]
 
 
-@dg.asset(
-    group_name="reporting",
+@warehouse_asset(
+    group="reporting",
     kinds={"html"},
     # Reads the warehouse while the tick's writers are done; sharing the pool keeps it so.
-    pool=WRITER_POOL,
-    owners=["team:asc"],
     deps=TREND_ASSETS,
 )
 def report_pages(

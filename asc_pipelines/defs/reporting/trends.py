@@ -10,12 +10,13 @@ from dagster_duckdb import DuckDBResource
 
 from asc_pipelines import constants
 from asc_pipelines.config import AscConfig
-from asc_pipelines.defs.history import listing_history
+from asc_pipelines.defs.core.history import listing_history
 from asc_pipelines.defs.metadata import markdown_table, table_metadata
-from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
-from asc_pipelines.defs.tick import fetch_time
+from asc_pipelines.defs.options import warehouse_asset
+from asc_pipelines.defs.resources import AscSettings
 from asc_pipelines.logic import trends
 from asc_pipelines.logic.status import STATUSES
+from asc_pipelines.sync.tick_time import fetch_time
 from asc_pipelines.warehouse.schema import ensure_schema
 from asc_pipelines.warehouse.transaction import transaction
 
@@ -27,11 +28,8 @@ AFTER_CORE = [listing_history, dg.AssetKey("sync_issues")]
 
 def _trend_asset(*deps: dg.AssetKey) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
     """A reporting asset: one DuckDB writer, run after the tick's core assets (and ``deps``)."""
-    return dg.asset(
-        group_name=GROUP,
-        kinds={"duckdb"},
-        pool=WRITER_POOL,
-        owners=["team:asc"],
+    return warehouse_asset(
+        group=GROUP,
         deps=[*deps, *AFTER_CORE],
     )
 

@@ -7,15 +7,16 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from asc_pipelines.defs.amazon_issues import amazon_listing_issues
-from asc_pipelines.defs.amazon_listings import amazon_listings_snapshot
-from asc_pipelines.defs.magento import magento_catalog
+from asc_pipelines.defs.amazon.issues import amazon_listing_issues
+from asc_pipelines.defs.amazon.listings import amazon_listings_snapshot
+from asc_pipelines.defs.magento.catalog import magento_catalog
 from asc_pipelines.defs.metadata import markdown_table, table_metadata
-from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
-from asc_pipelines.defs.tick import tick_time
+from asc_pipelines.defs.options import warehouse_asset
+from asc_pipelines.defs.resources import AscSettings
 from asc_pipelines.logic.eligibility import refresh_eligibility
 from asc_pipelines.logic.identifiers import refresh_identifier_cache
 from asc_pipelines.logic.matching import refresh_matches
+from asc_pipelines.sync.tick_time import tick_time
 from asc_pipelines.warehouse.schema import ensure_schema
 from asc_pipelines.warehouse.transaction import transaction
 
@@ -37,11 +38,8 @@ def _match_summary(conn: duckdb.DuckDBPyConnection) -> list[list[object]]:
     ).fetchall()
 
 
-@dg.asset(
-    group_name="core",
-    kinds={"duckdb"},
-    pool=WRITER_POOL,
-    owners=["team:asc"],
+@warehouse_asset(
+    group="core",
     deps=[amazon_listings_snapshot, amazon_listing_issues, magento_catalog],
 )
 def product_matches(
