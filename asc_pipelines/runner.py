@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import dagster as dg
@@ -16,43 +17,12 @@ from asc_pipelines.logic.status import STATUSES
 from asc_pipelines.warehouse.publish import readable_files
 from asc_pipelines.warehouse.schema import PUBLISHED_FILE, REPORTS_DIR, WAREHOUSE_FILE
 
-DAGSTER_YAML = """\
-# Instance settings for runs started by `asc sync` / `asc demo` / `make dev`.
-# The same as deploy/dagster.yaml (explained in deploy/README.md), with shorter tick retention.
-telemetry:
-  enabled: false
-concurrency:
-  pools:
-    default_limit: 1          # duckdb_writer: one DuckDB writer at a time, across runs
-  runs:
-    max_concurrent_runs: 2
-    tag_concurrency_limits:
-      - key: dagster/schedule_name
-        value:
-          applyLimitPerUniqueValue: true
-        limit: 1              # never two runs of one schedule at once
-run_monitoring:
-  enabled: true
-  max_resume_run_attempts: 0  # the default run launcher cannot resume: fail hung runs
-  max_runtime_seconds: 1200   # a hung tick cannot block the queue for more than 20 minutes
-  start_timeout_seconds: 180
-  cancel_timeout_seconds: 180
-  poll_interval_seconds: 60
-  free_slots_after_run_end_seconds: 60  # a crashed run's writer-pool slot is freed once it failed
-retention:
-  schedule:
-    purge_after_days: 1
-  sensor:
-    purge_after_days:
-      skipped: 1
-      failure: 3
-      success: 3
-scheduler:
-  module: dagster._core.scheduler
-  class: DagsterDaemonScheduler
-  config:
-    max_catchup_runs: 1       # after downtime, one tick, not one per missed five minutes
-"""
+# The one instance configuration: runs started by `asc sync` / `asc demo` / `make dev` use the same
+# file an operator copies for a deployment (deploy/dagster.yaml links to it; deploy/README.md
+# explains every setting).
+DAGSTER_YAML = resources.files("asc_pipelines").joinpath("dagster.yaml").read_text("utf-8")
+# The first line of the file earlier versions wrote into <data_dir>/dagster_home: still ours.
+_EARLIER_HEADER = "# Instance settings for runs started by `asc sync` / `asc demo` / `make dev`."
 
 SUMMARY_TABLES = (
     "raw.amazon_listings",
@@ -74,7 +44,7 @@ def prepare_dagster_home(data_dir: Path) -> Path:
     # Our own file is refreshed when the project's settings change; a file someone wrote by
     # hand is left alone.
     ours = not config.exists() or config.read_text(encoding="utf-8").startswith(
-        DAGSTER_YAML.splitlines()[0]
+        (DAGSTER_YAML.splitlines()[0], _EARLIER_HEADER)
     )
     if ours:
         config.write_text(DAGSTER_YAML, encoding="utf-8")
