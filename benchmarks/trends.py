@@ -33,12 +33,12 @@ import dagster as dg
 import duckdb
 
 from asc_pipelines.config import load_config
+from asc_pipelines.dashboard.pages import write_report_pages
 from asc_pipelines.definitions import build_definitions
 from asc_pipelines.defs.reporting.pages import store_headers
 from asc_pipelines.defs.reporting.trends import store_infos
 from asc_pipelines.logic import trends
 from asc_pipelines.logic.history import record_listing_history
-from asc_pipelines.reports.pages import write_report_pages
 from asc_pipelines.runner import run_sync
 from asc_pipelines.sandbox.generate import generate_world
 from asc_pipelines.sandbox.server import SandboxServer

@@ -10,7 +10,7 @@ from dagster_duckdb import DuckDBResource
 
 from asc_pipelines.defs.reporting.pages import report_pages
 from asc_pipelines.defs.resources import AscSettings
-from asc_pipelines_tests.reports.test_pages import build_warehouse
+from asc_pipelines_tests.dashboard.test_pages import build_warehouse
 
 CONFIG = """
 stores:

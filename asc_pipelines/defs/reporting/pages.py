@@ -4,10 +4,10 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from asc_pipelines.config import AscConfig
+from asc_pipelines.dashboard.pages import StoreHeader, write_report_pages
 from asc_pipelines.defs.options import warehouse_asset
 from asc_pipelines.defs.reporting.trends import TREND_ASSETS
 from asc_pipelines.defs.resources import AscSettings
-from asc_pipelines.reports.pages import StoreHeader, write_report_pages
 from asc_pipelines.warehouse.schema import REPORTS_DIR, ensure_schema
 
 

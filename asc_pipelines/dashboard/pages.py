@@ -32,14 +32,14 @@ from urllib.parse import quote
 import duckdb
 
 from asc_pipelines.constants import MARKETPLACES
-from asc_pipelines.logic.status import STATUSES
-from asc_pipelines.reports.charts import (
+from asc_pipelines.dashboard.charts import (
     STATUS_COLORS,
     STATUS_LABELS,
     Chart,
     issue_kind_label,
     store_charts,
 )
+from asc_pipelines.logic.status import STATUSES
 
 OK = "OK"
 NEEDS_ATTENTION = "Needs attention"

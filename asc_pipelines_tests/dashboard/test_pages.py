@@ -19,8 +19,13 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser
 
-from asc_pipelines.reports.charts import pick_grain, store_charts
-from asc_pipelines.reports.pages import ReportPages, StoreHeader, health_status, write_report_pages
+from asc_pipelines.dashboard.charts import pick_grain, store_charts
+from asc_pipelines.dashboard.pages import (
+    ReportPages,
+    StoreHeader,
+    health_status,
+    write_report_pages,
+)
 from asc_pipelines.warehouse.schema import ensure_schema
 from asc_pipelines_tests.browser import chromium, render, table_fit
 
