@@ -148,10 +148,6 @@ class StoreConfig(_Strict):
     def refresh_token_variable(self) -> str:
         return self.refresh_token_env or default_refresh_token_env(self.id)
 
-    @property
-    def display_name(self) -> str:
-        return self.name or f"{self.id} ({self.marketplace})"
-
 
 class AmazonConfig(_Strict):
     """How to reach Amazon: token endpoint, pacing and patience shared by all stores."""
