@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from jinja2 import UndefinedError
 from PIL import Image
 from playwright.sync_api import Browser
 
@@ -24,6 +25,7 @@ from asc_pipelines.dashboard.pages import (
     ReportPages,
     StoreHeader,
     health_status,
+    render_page,
     write_report_pages,
 )
 from asc_pipelines.warehouse.schema import ensure_schema
@@ -32,6 +34,7 @@ from asc_pipelines_tests.browser import chromium, render, table_fit
 AS_OF = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 NASTY = '<b>&"'  # HTML-special characters in a sync issue's subject and detail
+ESCAPED = "&lt;b&gt;&amp;&#34;"  # NASTY as the page has it (Jinja2's autoescape writes " as &#34;)
 STORES = [
     StoreHeader("us", "US Main Store", "ATVPDKIKX0DER", "base"),
     StoreHeader("uk", "UK Shop & Co", "A1F83G8C2ARO7P", "uk_site"),
@@ -316,9 +319,52 @@ def test_store_page_lists_errors_first_then_the_oldest_ten(report: ReportPages) 
 def test_values_from_the_database_are_escaped(report: ReportPages) -> None:
     text = _html(report.store_pages["us"])
     assert NASTY not in text
-    assert "SKU-X &lt;b&gt;&amp;&quot;" in text
-    assert "Amazon says &lt;b&gt;&amp;&quot;" in text
+    assert f"SKU-X {ESCAPED}" in text
+    assert f"Amazon says {ESCAPED}" in text
     assert "UK Shop &amp; Co" in _html(report.index)
+
+
+SCRIPT = '<script>alert("x")</script> & Co'
+ESCAPED_SCRIPT = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co"
+
+
+def test_a_script_in_store_product_or_issue_text_reaches_every_page_escaped(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    stores = [StoreHeader("us", f"US {SCRIPT}", "ATVPDKIKX0DER", f"site {SCRIPT}"), STORES[3]]
+    warehouse.execute("BEGIN")
+    try:
+        warehouse.executemany(
+            "INSERT INTO core.sync_issues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                _issue(f"SKU {SCRIPT}", "error", 20, "amazon_listing_error", f"Amazon: {SCRIPT}"),
+                _issue("M-3", "warning", 9000, "invalid_identifier", f"EAN {SCRIPT}", "magento"),
+            ],
+        )
+        warehouse.execute(
+            "UPDATE raw.store_fetches SET message = ? WHERE store_id = 'fr' "
+            "AND dataset = 'amazon_listings'",
+            [f"refused {SCRIPT}"],
+        )
+        pages = write_report_pages(warehouse, tmp_path / "reports", stores)
+    finally:
+        warehouse.execute("ROLLBACK")
+    index, us, fr = (
+        _html(p) for p in (pages.index, pages.store_pages["us"], pages.store_pages["fr"])
+    )
+    for text in (index, us, fr):
+        assert "<script" not in text.lower() and SCRIPT not in text
+    for escaped in (f"US {ESCAPED_SCRIPT}", f"site {ESCAPED_SCRIPT}"):  # store, Magento website
+        assert escaped in us and escaped in index, escaped
+    assert f"SKU {ESCAPED_SCRIPT}" in us and f"Amazon: {ESCAPED_SCRIPT}" in us  # product, issue
+    assert f'alt="Daily sales (last 30 days) chart for US {ESCAPED_SCRIPT}"' in us
+    assert f"EAN {ESCAPED_SCRIPT}" in index  # the Magento catalog's own issue
+    assert f"refused {ESCAPED_SCRIPT}" in fr and f"refused {ESCAPED_SCRIPT}" in index
+
+
+def test_a_value_a_template_needs_but_is_not_given_fails_the_render() -> None:
+    with pytest.raises(UndefinedError, match="'title' is undefined"):
+        render_page("index.html.j2", as_of=AS_OF, pages=[], health_rows=[], magento_issues=[])
 
 
 def test_a_stale_store_with_a_single_point_says_stale(report: ReportPages) -> None:
@@ -338,7 +384,7 @@ def test_a_store_without_data_still_gets_a_page(report: ReportPages) -> None:
 
 FR_SAYS = (
     "Amazon listings failed at 2026-05-04 11:53 UTC: SP-API createReport failed (no response): "
-    "connection refused &lt;b&gt;&amp;&quot;"
+    f"connection refused {ESCAPED}"
 )
 
 
@@ -451,7 +497,7 @@ def test_index_lists_the_magento_catalogs_own_open_issues(report: ReportPages) -
     text = _html(report.index)
     section = text.split("<h2>Magento catalog</h2>", 1)[1].split("</section>", 1)[0]
     assert 'Invalid identifier</td><td>warning</td><td class="num">2</td>' in section
-    assert "UPC 123 &lt;b&gt;&amp;&quot;" in section and NASTY not in section  # the oldest
+    assert f"UPC 123 {ESCAPED}" in section and NASTY not in section  # the oldest
     assert all("M-1 upc" not in page.read_text("utf-8") for page in report.store_pages.values())
 
 
