@@ -16,7 +16,6 @@ server time.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import json
 import socket
 import struct
@@ -38,6 +37,8 @@ from asc_pipelines.sandbox.documents import DOCUMENTS_PATH, DocumentStore, s3_er
 from asc_pipelines.sandbox.evolve import evolve_amazon
 from asc_pipelines.sandbox.faults import Fault, FaultInjector
 from asc_pipelines.sandbox.lwa import TokenRegistry, handle_token_request
+from asc_pipelines.sandbox.magento_api import MagentoSandbox
+from asc_pipelines.sandbox.magento_evolve import evolve_magento
 from asc_pipelines.sandbox.ratelimit import RateLimiter
 from asc_pipelines.sandbox.reports_api import ReportsApi
 from asc_pipelines.sandbox.responses import json_response, quota_exceeded, spapi_error
@@ -47,7 +48,6 @@ from asc_pipelines.sandbox.world import load_world
 LWA_PATH = "/auth/o2/token"
 CONTROL_PREFIX = "/_sandbox/"
 MAGENTO_PREFIX = "/rest/"
-MAGENTO_MODULE = "asc_pipelines.sandbox.magento_api"
 
 _SPAPI_STATUS_ERRORS = {
     500: ("InternalFailure", "We encountered an internal error. Please try again."),
@@ -58,17 +58,6 @@ _S3_STATUS_ERRORS = {
     500: ("InternalError", "We encountered an internal error. Please try again."),
     503: ("SlowDown", "Please reduce your request rate."),
 }
-
-
-def _load_magento(world_dir: Path, clock: Callable[[], Any], seed: int) -> Any | None:
-    """The Magento part, or None while ``magento_api.py`` does not exist yet."""
-    try:
-        module = importlib.import_module(MAGENTO_MODULE)
-    except ModuleNotFoundError as error:
-        if error.name != MAGENTO_MODULE:
-            raise
-        return None
-    return module.MagentoSandbox(world_dir, clock, seed=seed)
 
 
 def _reset_connection(environ: dict[str, Any]) -> None:
@@ -125,7 +114,7 @@ class SandboxApp:
             self.lock,
             CatalogApi(world.catalog),
         )
-        self.magento = _load_magento(Path(world_dir), self.clock.now, seed)
+        self.magento = MagentoSandbox(Path(world_dir), self.clock.now, seed=seed)
 
     # -- world control -------------------------------------------------------------------------
 
@@ -142,17 +131,17 @@ class SandboxApp:
             # orders arrive spread over time: a five-minute advance puts them 2.5 minutes back,
             # clear of the Orders API's two-minute rule, so the next tick can see them.
             happened_at = now - timedelta(minutes=minutes / 2)
-            summary: dict[str, Any] = {
+            return {
                 "tick": self.tick,
                 "minutes": minutes,
                 "now": now.isoformat(),
                 "amazon": evolve_amazon(
                     self.amazon, seed=self.seed, tick=self.tick, minutes=minutes, now=happened_at
                 ),
+                "magento": evolve_magento(
+                    self.magento, seed=self.seed, tick=self.tick, minutes=minutes, now=now
+                ),
             }
-            if self.magento is not None:
-                summary["magento"] = self.magento.evolve(self.tick, minutes)
-            return summary
 
     def state(self) -> dict[str, Any]:
         """What ``GET /_sandbox/state`` shows: clock, tick, stores and their counts."""
@@ -181,7 +170,6 @@ class SandboxApp:
                 "seed": self.seed,
                 "rate_scale": self.limiter.rate_scale,
                 "stores": stores,
-                "magento": self.magento is not None,
                 "faults": [fault.to_json() for fault in self.faults.active()],
             }
 
@@ -205,8 +193,6 @@ class SandboxApp:
         if path == LWA_PATH:
             return self._with_faults(request, "lwaToken", "lwa", self._lwa)
         if path.startswith(MAGENTO_PREFIX):
-            if self.magento is None:
-                return json_response(404, {"message": "Request does not match any route."})
             operation = self.magento.operation_name(request)
             return self._with_faults(request, operation, "magento", self._magento)
         return self._with_faults(

@@ -4,9 +4,8 @@
 (protocols.md section 7): admin and integration bearer tokens, ``searchCriteria`` filtering,
 sorting and paging (with the last-page repeat), store-view scoped product values, MSI source
 items, websites and orders, Magento's error bodies, and Magento's JSON encoding (non-ASCII as
-``\\uXXXX``, ``/`` as ``\\/``). ``evolve`` moves the store forward between ticks: sales and
-restocks change source item quantities (without touching ``updated_at``, as in Magento), price
-and status changes bump the product's ``updated_at``.
+``\\uXXXX``, ``/`` as ``\\/``). Between ticks ``magento_evolve`` changes the store's data inside
+``MagentoSandbox.changing()``.
 
 Routes (operation names are the fault-injection keys):
 
@@ -32,11 +31,11 @@ from __future__ import annotations
 
 import json
 import math
-import random
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -45,7 +44,6 @@ from urllib.parse import unquote, urlsplit
 
 from werkzeug.wrappers import Request, Response
 
-from asc_pipelines.constants import MAGENTO_STATUS_DISABLED, MAGENTO_STATUS_ENABLED
 from asc_pipelines.sandbox import credentials
 from asc_pipelines.sandbox.magento_catalog import (
     OPTION_PRODUCT_TYPES,
@@ -258,19 +256,17 @@ class MagentoSandbox:
     """A Magento 2 store for one sandbox world, speaking Magento's REST protocol.
 
     ``world_dir`` is the world's root (its ``magento/`` folder holds the files); ``clock`` returns
-    the sandbox's aware UTC now (token expiry, ``updated_at`` stamps); ``seed`` drives the order
-    history and ``evolve``. Requests and ``evolve`` are serialized by a lock, so a threaded
-    server may call ``handle`` concurrently.
+    the sandbox's aware UTC now (token expiry); ``seed`` drives the order history. Requests and
+    ``changing()`` blocks are serialized by a lock, so a threaded server may call ``handle``
+    concurrently.
     """
 
     def __init__(self, world_dir: Path, clock: Callable[[], datetime], seed: int = 0) -> None:
         self._clock = clock
-        self._seed = seed
         self._catalog = MagentoCatalog.load(Path(world_dir) / "magento", clock())
         self._orders = OrderBook.synthesize(self._catalog, seed)
         self._tokens: dict[str, datetime] = {}
         self._lock = threading.RLock()
-        self._versions = {"products": 0, "source_items": 0, "orders": 0}
         self._selections: OrderedDict[tuple[Any, ...], Sequence[int]] = OrderedDict()
         self._handlers: dict[str, Handler] = {
             "magento.adminToken": self._admin_token,
@@ -289,9 +285,24 @@ class MagentoSandbox:
         return self._catalog
 
     @property
+    def order_book(self) -> OrderBook:
+        """The store's sales orders (for ``magento_evolve``)."""
+        return self._orders
+
+    @property
     def orders(self) -> list[dict[str, Any]]:
         """The store's orders as the REST API returns them."""
         return self._orders.orders
+
+    @contextmanager
+    def changing(self) -> Iterator[None]:
+        """Hold requests off while the store's data is changed in the block; searches cached
+        before it are forgotten after it, as their rows may have changed."""
+        with self._lock:
+            try:
+                yield
+            finally:
+                self._selections.clear()
 
     # --- dispatch --------------------------------------------------------------------------
 
@@ -402,9 +413,10 @@ class MagentoSandbox:
     def _select(
         self, kind: str, store: str | None, table: Table, criteria: SearchCriteria
     ) -> Sequence[int]:
-        """The rows a search selects, cached until the table changes: a client paging through
-        a million products with the same criteria pays for the filter and sort once."""
-        key = (kind, store, self._versions[kind], criteria.selection_key())
+        """The rows a search selects, cached until the store's data changes (``changing()``): a
+        client paging through a million products with the same criteria pays for the filter and
+        sort once."""
+        key = (kind, store, criteria.selection_key())
         rows = self._selections.get(key)
         if rows is None:
             rows = select_rows(table, criteria)
@@ -587,98 +599,3 @@ class MagentoSandbox:
             "is_decimal_divided": False,
             "stock_status_changed_auto": 0,
         }
-
-    # --- the passing of time ---------------------------------------------------------------
-
-    def evolve(self, tick: int, minutes: float) -> dict[str, Any]:
-        """Move the store forward by one tick of ``minutes``; deterministic from (seed, tick).
-
-        Shoppers buy (a source item's quantity drops, an order is placed, a sold-out item goes
-        out of stock), the warehouse restocks some items, the merchant changes some prices and
-        now and then enables or disables a product. Price and status changes stamp the product's
-        ``updated_at`` with the clock's now; stock changes do not (real Magento behaviour, so an
-        incremental ``updated_at`` sync misses them). Open orders move along their lifecycle.
-        Returns counts of what changed.
-        """
-        with self._lock:
-            rng = random.Random(f"asc-sandbox-magento:{self._seed}:{tick}")
-            now = int(self._clock().timestamp())
-            scale = max(minutes, 0.0) / 5.0
-            sales, restocks = self._evolve_stock(rng, now, scale)
-            prices, toggles = self._evolve_products(rng, now, scale)
-            moved = self._orders.advance(
-                rng, now, _count(len(self._orders.orders) * 0.05, scale, 5)
-            )
-            if sales or restocks:
-                self._versions["source_items"] += 1
-            if prices or toggles:
-                self._versions["products"] += 1
-            if sales or moved:
-                self._versions["orders"] += 1
-            self._selections = OrderedDict(
-                (key, rows)
-                for key, rows in self._selections.items()
-                if key[2] == self._versions[key[0]]
-            )
-            return {
-                "tick": tick,
-                "sales": sales,
-                "restocks": restocks,
-                "price_changes": prices,
-                "status_changes": toggles,
-                "orders_advanced": moved,
-            }
-
-    def _evolve_stock(self, rng: random.Random, now: int, scale: float) -> tuple[int, int]:
-        c = self._catalog
-        items = c.source_items
-        total = len(items.sku)
-        if not total:
-            return 0, 0
-        sales = 0
-        for _ in range(_count(total * 0.002, scale, 50)):
-            at = rng.randrange(total)
-            product = c.index.get(items.sku[at])
-            available = int(items.quantity[at]) if items.status[at] else 0
-            if product is None or c.status[product] != MAGENTO_STATUS_ENABLED or available < 1:
-                continue
-            sold = rng.randint(1, min(3, available))
-            items.quantity[at] -= sold
-            if items.quantity[at] <= 0:
-                items.status[at] = 0
-            self._orders.add_sale(c, product, sold, now, rng)
-            sales += 1
-        restocks = _count(total * 0.0005, scale, 15)
-        for _ in range(restocks):
-            at = rng.randrange(total)
-            items.quantity[at] += rng.randint(5, 50)
-            items.status[at] = 1
-        return sales, restocks
-
-    def _evolve_products(self, rng: random.Random, now: int, scale: float) -> tuple[int, int]:
-        c = self._catalog
-        if not len(c):
-            return 0, 0
-        prices = 0
-        for _ in range(_count(len(c) * 0.001, scale, 100)):
-            row = rng.randrange(len(c))
-            if math.isnan(c.price[row]):
-                continue
-            c.price[row] = max(0.01, round(c.price[row] * rng.uniform(0.9, 1.1), 2))
-            c.updated_at[row] = now
-            prices += 1
-        toggles = 0
-        if rng.random() < 0.25 * scale:
-            row = rng.randrange(len(c))
-            enabled = c.status[row] == MAGENTO_STATUS_ENABLED
-            c.status[row] = MAGENTO_STATUS_DISABLED if enabled else MAGENTO_STATUS_ENABLED
-            c.updated_at[row] = now
-            toggles = 1
-        return prices, toggles
-
-
-def _count(expected_per_five_minutes: float, scale: float, cap: int) -> int:
-    """How many changes of one kind a tick makes: proportional to size and time, at least one."""
-    if scale <= 0 or expected_per_five_minutes <= 0:
-        return 0
-    return max(1, min(cap, round(expected_per_five_minutes * scale)))

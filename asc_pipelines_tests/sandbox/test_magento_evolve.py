@@ -6,7 +6,14 @@ from pathlib import Path
 from typing import Any
 
 from asc_pipelines.sandbox.magento_api import MagentoSandbox
-from asc_pipelines_tests.sandbox.magento_world import ManualClock, product, write_world
+from asc_pipelines.sandbox.magento_evolve import evolve_magento
+from asc_pipelines_tests.sandbox.magento_world import (
+    ManualClock,
+    criteria,
+    product,
+    serve,
+    write_world,
+)
 
 
 def _world(root: Path) -> Path:
@@ -34,7 +41,7 @@ def _run(root: Path, seed: int, ticks: int) -> tuple[MagentoSandbox, list[dict[s
     summaries = []
     for tick in range(1, ticks + 1):
         clock.advance(minutes=5)
-        summaries.append(sandbox.evolve(tick, 5))
+        summaries.append(evolve_magento(sandbox, seed=seed, tick=tick, minutes=5, now=clock.now))
     return sandbox, summaries
 
 
@@ -55,7 +62,11 @@ def test_each_tick_sells_restocks_and_reprices(tmp_path: Path) -> None:
     )
     assert sum(s["sales"] for s in summaries) > 0
     assert sum(s["status_changes"] for s in summaries) > 0
-    assert MagentoSandbox(_world(tmp_path), ManualClock()).evolve(1, 0)["price_changes"] == 0
+    clock = ManualClock()
+    idle = evolve_magento(
+        MagentoSandbox(_world(tmp_path), clock), seed=0, tick=1, minutes=0, now=clock.now
+    )
+    assert idle["price_changes"] == 0
 
 
 def test_stock_changes_do_not_bump_updated_at_but_price_and_status_do(tmp_path: Path) -> None:
@@ -84,8 +95,22 @@ def test_sales_become_orders_dated_at_the_clock(tmp_path: Path) -> None:
     sandbox = MagentoSandbox(_world(tmp_path), clock, seed=2)
     history = len(sandbox.orders)
     clock.advance(minutes=5)
-    summary = sandbox.evolve(1, 5)
+    summary = evolve_magento(sandbox, seed=2, tick=1, minutes=5, now=clock.now)
     new_orders = sandbox.orders[history:]
     assert len(new_orders) == summary["sales"] > 0
     assert {o["created_at"] for o in new_orders} == {clock.now.strftime("%Y-%m-%d %H:%M:%S")}
     assert all(o["state"] == "new" and o["status"] == "pending" for o in new_orders)
+
+
+def test_a_search_cached_before_a_tick_answers_with_the_store_after_it(tmp_path: Path) -> None:
+    clock = ManualClock()
+    with serve(MagentoSandbox(_world(tmp_path), clock, seed=4), clock) as live:
+        since = clock.now.strftime("%Y-%m-%d %H:%M:%S")
+        pairs = criteria([("updated_at", since, "gt")], sort=[("sku", "ASC")], page_size=300)
+        before = live.get("/rest/V1/products", pairs).json()["items"]
+        clock.advance(minutes=5)
+        summary = evolve_magento(live.sandbox, seed=4, tick=1, minutes=5, now=clock.now)
+        after = live.get("/rest/V1/products", pairs).json()["items"]
+    assert before == []
+    assert 0 < len(after) <= summary["price_changes"] + summary["status_changes"]
+    assert {item["updated_at"] for item in after} == {clock.now.strftime("%Y-%m-%d %H:%M:%S")}
