@@ -394,7 +394,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--products", type=int, default=DEMO_PRODUCTS, help="Magento products in the world"
     )
     gen.add_argument(
-        "--stores", type=int, default=2, help="Amazon stores: the first N of us, uk, de, ca, jp, mx"
+        "--stores",
+        type=int,
+        default=2,
+        help="Amazon stores: the first N of us, uk, de, ca, jp, mx, br, fr, it, es, nl, au",
     )
     gen.add_argument(
         "--seed", type=int, default=7, help="the same seed writes the same world, byte for byte"

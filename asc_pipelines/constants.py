@@ -21,7 +21,8 @@ class Marketplace:
     currency: str
     sales_channel: str  # Order.SalesChannel, e.g. "Amazon.com"
     # strptime formats of the listing report's `open-date` (without the trailing zone
-    # abbreviation), in the order they are tried (protocols.md 2.7).
+    # abbreviation), in the order the client's parser tries them (protocols.md 2.7). The sandbox
+    # writes open dates from its own table (sandbox/open_dates.py), not from this one.
     open_date_formats: tuple[str, ...]
     report_charset: str  # the charset Amazon names in the report download's Content-Type
     locale: str
@@ -279,7 +280,8 @@ ITEM_CONDITIONS: dict[str, str] = {
 FBM_CHANNEL = "DEFAULT"
 FBA_CHANNELS = frozenset({"AMAZON_NA", "AMAZON_EU", "AMAZON_FE", "AMAZON_JP", "AMAZON_IN"})
 
-# Time-zone abbreviations ending `open-date`, as UTC offsets in hours (protocols.md 2.7).
+# Time-zone abbreviations ending `open-date`, as UTC offsets in hours, as the client's parser
+# reads them (protocols.md 2.7); the sandbox keeps its own (sandbox/open_dates.py).
 TIMEZONE_ABBREVIATIONS: dict[str, float] = {
     "UTC": 0,
     "GMT": 0,

@@ -23,7 +23,7 @@ def test_sandbox_generate_options_have_help_and_show_their_defaults(
     text = _help(capsys, "sandbox", "generate")
     assert "--out OUT the world directory to write" in text
     assert f"Magento products in the world (default: {cli.DEMO_PRODUCTS})" in text
-    assert "first N of us, uk, de, ca, jp, mx (default: 2)" in text
+    assert "first N of us, uk, de, ca, jp, mx, br, fr, it, es, nl, au (default: 2)" in text
     assert "(default: 7)" in text
 
 

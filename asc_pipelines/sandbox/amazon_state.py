@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from asc_pipelines.sandbox.listings_file import ListingsFile, parse_open_date
+from asc_pipelines.sandbox.listings_file import ListingsFile
+from asc_pipelines.sandbox.open_dates import parse_open_date
 from asc_pipelines.sandbox.world import AmazonWorld, Store, StoreData, parse_utc
 
 ACTIVE_STATUS = ["BUYABLE", "DISCOVERABLE"]
@@ -63,7 +64,7 @@ class StoreState:
 def _listing(data: StoreData, row: list[str], world_now: datetime) -> Listing:
     file = data.listings
     sku = file.get(row, "seller-sku")
-    created = parse_open_date(file.get(row, "open-date"), data.store.marketplace) or world_now
+    created = parse_open_date(file.get(row, "open-date")) or world_now
     extra = data.issues.get(sku, {})
     last_updated = parse_utc(extra["lastUpdatedDate"]) if "lastUpdatedDate" in extra else created
     status = list(extra["status"]) if "status" in extra else None

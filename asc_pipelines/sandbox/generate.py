@@ -11,8 +11,9 @@ A world is a directory the sandbox serves over the real SP-API and Magento REST 
     amazon/catalog.csv             catalog lookups for identifiers of not-yet-listed products
     README.md                      what was generated
 
-Choices worth knowing: the us/ca/mx/jp reports use the 29-column ALL_DATA header, uk the
-31-column variant, de the same 29 names in another order (clients must parse by header name);
+Choices worth knowing: one store per marketplace the config accepts; uk's report uses the 31-column
+ALL_DATA variant, de the same 29 names in another order (clients must parse by header name), every
+other store the 29-column header; open dates follow ``open_dates.OPEN_DATE_STYLES``;
 jp is written as UTF-8 rather than Windows-31J, so its ``world.json`` entry says
 ``"report_charset": "UTF-8"``; Pending orders carry no prices, as Amazon omits them.
 
@@ -50,7 +51,8 @@ from asc_pipelines.sandbox.generate_catalog import (
 )
 from asc_pipelines.sandbox.generate_text import rng_for
 
-# (store id, marketplace, Magento website), in the order stores are added to a world.
+# (store id, marketplace, Magento website), in the order stores are added to a world: one store
+# per marketplace the config accepts (constants.MARKETPLACES).
 STORE_LAYOUT: tuple[tuple[str, str, str], ...] = (
     ("us", "US", "base"),
     ("uk", "UK", "uk"),
@@ -58,6 +60,12 @@ STORE_LAYOUT: tuple[tuple[str, str, str], ...] = (
     ("ca", "CA", "base"),
     ("jp", "JP", "jp"),
     ("mx", "MX", "base"),
+    ("br", "BR", "base"),
+    ("fr", "FR", "eu"),
+    ("it", "IT", "eu"),
+    ("es", "ES", "eu"),
+    ("nl", "NL", "eu"),
+    ("au", "AU", "base"),
 )
 MAX_ORDERS_PER_STORE = 300
 _ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -125,8 +133,9 @@ def generate_world(
     """Write a complete world to ``out`` (created if missing, files overwritten).
 
     ``products`` counts distinct Magento SKUs; ``stores`` takes the first stores of
-    STORE_LAYOUT (us, uk, de, ca, jp, mx); ``now`` (default: now, to the minute) anchors every
-    date: products were created up to three years before it, orders in the 30 days before it.
+    STORE_LAYOUT (us, uk, de, ca, jp, mx, br, fr, it, es, nl, au); ``now`` (default: now, to the
+    minute) anchors every date: products were created up to three years before it, orders in the
+    30 days before it.
     """
     if products < 1:
         raise ValueError(f"products must be at least 1, got {products}")

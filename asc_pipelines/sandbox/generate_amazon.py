@@ -76,6 +76,12 @@ ORDER_ID_PREFIXES = {
     "UK": (202, 203, 204, 205, 206),
     "DE": (302, 303, 304, 305, 306),
     "JP": (249, 250),
+    "BR": (701, 702),
+    "FR": (402, 403, 404, 405, 406, 407, 408),
+    "IT": (402, 403, 404, 405, 406, 407, 408),
+    "ES": (402, 403, 404, 405, 406, 407, 408),
+    "NL": (402, 403, 404, 405, 406, 407, 408),
+    "AU": (249, 250),
 }
 SHIP_SERVICE_LEVELS = {
     "US": "Std US D2D Dom",
@@ -84,6 +90,12 @@ SHIP_SERVICE_LEVELS = {
     "UK": "Std UK Dom_1",
     "DE": "Std DE Dom_1",
     "JP": "Std JP Kanto8",
+    "BR": "Std BR Dom",
+    "FR": "Std FR Dom_1",
+    "IT": "Std IT Dom_1",
+    "ES": "Std ES Dom_1",
+    "NL": "Std NL Dom_1",
+    "AU": "Std AU Dom",
 }
 CATALOG_HEADER = ("marketplace", "identifier_type", "identifier", "asin", "parent_asin")
 

@@ -11,6 +11,8 @@ import zlib
 import numpy as np
 import pandas as pd
 
+from asc_pipelines.sandbox.open_dates import DMY, OPEN_DATE_STYLES, YMD_SLASH
+
 _DIGITS = np.frombuffer(b"0123456789", dtype=np.uint8)
 _BASE36 = np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", dtype=np.uint8)
 _SPACE, _SLASH = ord(" "), ord("/")
@@ -127,38 +129,28 @@ def utc_text(seconds: np.ndarray, iso_z: bool = False) -> np.ndarray:
     return _matrix_to_str(matrix)
 
 
-# marketplace -> (IANA zone, {UTC offset in hours: abbreviation}, layout) per protocols.md 2.7.
-_OPEN_DATE_STYLE: dict[str, tuple[str, dict[int, str], str]] = {
-    "US": ("America/Los_Angeles", {-7: "PDT", -8: "PST"}, "ymd"),
-    "CA": ("America/Los_Angeles", {-7: "PDT", -8: "PST"}, "ymd"),
-    "MX": ("America/Los_Angeles", {-7: "PDT", -8: "PST"}, "ymd"),
-    "UK": ("Europe/London", {1: "BST", 0: "GMT"}, "dmy"),
-    "DE": ("Europe/Berlin", {2: "MESZ", 1: "MEZ"}, "ymd"),
-    "JP": ("Asia/Tokyo", {9: "JST"}, "ymd_slash"),
-}
-
-
 def open_date_text(seconds: np.ndarray, marketplace: str) -> np.ndarray:
-    """The listing report's ``open-date``: the marketplace's wall clock plus a zone abbreviation.
+    """The listing report's ``open-date``: the marketplace's wall clock plus a zone abbreviation,
+    in the marketplace's style (``open_dates.OPEN_DATE_STYLES``).
 
     US ``2022-03-15 02:26:37 PDT``, UK ``29/09/2025 16:19:39 BST``, DE ``2025-09-29 16:19:39 MESZ``,
     JP ``2009/09/18 15:18:58 JST`` (summer/winter abbreviations follow the zone's real DST rules).
     """
-    zone, names, layout = _OPEN_DATE_STYLE[marketplace]
+    style = OPEN_DATE_STYLES[marketplace]
     seconds = np.asarray(seconds, dtype=np.int64)
-    local = pd.DatetimeIndex(seconds.astype("datetime64[s]"), tz="UTC").tz_convert(zone)
+    local = pd.DatetimeIndex(seconds.astype("datetime64[s]"), tz="UTC").tz_convert(style.zone)
     wall = local.tz_localize(None).to_numpy().astype("datetime64[s]").astype(np.int64)
     offsets = (wall - seconds) // 3600
     matrix = _wall_clock_matrix(wall)
-    if layout == "dmy":
+    if style.layout == DMY:
         order = [8, 9, 7, 5, 6, 4, 0, 1, 2, 3, *range(10, 19)]
         matrix = matrix[:, order]
         matrix[:, 2] = matrix[:, 5] = _SLASH
-    elif layout == "ymd_slash":
+    elif style.layout == YMD_SLASH:
         matrix[:, 4] = matrix[:, 7] = _SLASH
     matrix[:, 10] = _SPACE
-    suffix = np.array([" " + names[int(h)] for h in range(-12, 15) if h in names], dtype=object)
-    keys = np.array(sorted(names), dtype=np.int64)
+    keys = np.array(sorted(style.abbreviations), dtype=np.int64)
+    suffix = np.array([" " + style.abbreviations[int(h)] for h in keys], dtype=object)
     return _matrix_to_str(matrix) + suffix[np.searchsorted(keys, offsets)]
 
 

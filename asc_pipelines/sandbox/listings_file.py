@@ -10,9 +10,6 @@ with characters the charset cannot hold replaced by ``?`` exactly like Amazon's 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-
-from asc_pipelines.constants import TIMEZONE_ABBREVIATIONS, Marketplace
 
 # Java charset names Amazon puts in Content-Type -> Python codec names.
 CHARSET_CODECS: dict[str, str] = {"Cp1252": "cp1252", "UTF-8": "utf-8", "Windows-31J": "cp932"}
@@ -95,19 +92,3 @@ def parse_listings_file(data: bytes, charset: str) -> ListingsFile:
         cells += [""] * (len(header) - len(cells))
         rows.append(cells)
     return ListingsFile(header, rows, charset, data, line_end, trailing_newline, bom)
-
-
-def parse_open_date(text: str, marketplace: Marketplace) -> datetime | None:
-    """``2022-03-15 02:26:37 PDT`` or ``29/09/2025 16:19:39 BST`` as UTC; None if unreadable."""
-    parts = text.strip().rsplit(" ", 1)
-    if len(parts) != 2 or parts[1].upper() not in TIMEZONE_ABBREVIATIONS:
-        return None
-    local, zone = parts[0], parts[1].upper()
-    for fmt in marketplace.open_date_formats:
-        try:
-            parsed = datetime.strptime(local, fmt)
-        except ValueError:
-            continue
-        offset = timedelta(hours=TIMEZONE_ABBREVIATIONS[zone])
-        return (parsed - offset).replace(tzinfo=UTC)
-    return None

@@ -46,9 +46,9 @@ PRODUCT_COLUMNS = [
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 2000-product world with all six stores."""
+    """A 2000-product world with every store of the layout (one per marketplace)."""
     out = tmp_path_factory.mktemp("world")
-    generate_world(out, products=2000, stores=6, seed=7, now=NOW)
+    generate_world(out, products=2000, stores=len(STORE_LAYOUT), seed=7, now=NOW)
     return out
 
 
@@ -130,7 +130,7 @@ def test_world_json_lists_stores_in_layout_order(world: Path) -> None:
 
 def test_stores_beyond_the_layout_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="stores"):
-        generate_world(tmp_path, products=10, stores=7, now=NOW)
+        generate_world(tmp_path, products=10, stores=len(STORE_LAYOUT) + 1, now=NOW)
 
 
 def test_products_csv_is_exactly_what_the_csv_module_writes(world: Path) -> None:
@@ -242,6 +242,11 @@ def test_vectorized_check_digit_agrees_with_stdnum() -> None:
         ("DE", "2025-09-29T14:19:39Z", "2025-09-29 16:19:39 MESZ"),
         ("DE", "2025-12-01T14:19:39Z", "2025-12-01 15:19:39 MEZ"),
         ("JP", "2009-09-18T06:18:58Z", "2009/09/18 15:18:58 JST"),
+        ("FR", "2025-09-29T14:19:39Z", "2025-09-29 16:19:39 CEST"),
+        ("FR", "2025-12-01T14:19:39Z", "2025-12-01 15:19:39 CET"),
+        ("AU", "2025-09-29T14:19:39Z", "30/09/2025 00:19:39 AEST"),
+        ("AU", "2025-12-01T14:19:39Z", "02/12/2025 01:19:39 AEDT"),
+        ("BR", "2025-12-01T14:19:39Z", "2025-12-01 06:19:39 PST"),
     ],
 )
 def test_open_date_is_the_marketplace_wall_clock(market: str, stamp: str, expected: str) -> None:
@@ -306,6 +311,8 @@ def test_listing_fields_follow_amazon_codes(world: Path) -> None:
         "uk": r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d (BST|GMT)",
         "de": r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (MESZ|MEZ)",
         "jp": r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d JST",
+        "fr": r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (CEST|CET)",
+        "au": r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d (AEDT|AEST)",
     }
     for store_id, pattern in patterns.items():
         rows = well_formed(world, store_id)

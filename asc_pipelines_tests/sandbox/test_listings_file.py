@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from asc_pipelines.constants import marketplace
-from asc_pipelines.sandbox.listings_file import (
-    detect_charset,
-    parse_listings_file,
-    parse_open_date,
-)
+from asc_pipelines.sandbox.listings_file import detect_charset, parse_listings_file
 from asc_pipelines_tests.sandbox.worlds import HEADER_29, HEADER_31, listing_row, tsv
 
 
@@ -54,11 +47,3 @@ def test_crlf_line_ends_and_a_missing_final_newline_are_kept() -> None:
 def test_short_rows_are_padded_to_the_header() -> None:
     listings = parse_listings_file(b"seller-sku\tprice\tquantity\nA\t1.00\n", "Cp1252")
     assert listings.rows == [["A", "1.00", ""]]
-
-
-def test_open_dates_are_read_per_marketplace_with_their_zone() -> None:
-    us = parse_open_date("2022-03-15 02:26:37 PDT", marketplace("US"))
-    uk = parse_open_date("29/09/2025 16:19:39 BST", marketplace("GB"))
-    assert us == datetime(2022, 3, 15, 9, 26, 37, tzinfo=UTC)
-    assert uk == datetime(2025, 9, 29, 15, 19, 39, tzinfo=UTC)
-    assert parse_open_date("yesterday", marketplace("US")) is None
