@@ -36,7 +36,6 @@ from asc_pipelines.config import load_config
 from asc_pipelines.dashboard.pages import write_report_pages
 from asc_pipelines.definitions import build_definitions
 from asc_pipelines.defs.reporting.pages import store_headers
-from asc_pipelines.defs.reporting.trends import store_infos
 from asc_pipelines.logic import trends
 from asc_pipelines.logic.history import record_listing_history
 from asc_pipelines.runner import run_sync
@@ -186,7 +185,7 @@ def main() -> None:
             f"{size_before / 1e6:.1f} MB -> {path.stat().st_size / 1e6:.1f} MB"
         )
         as_of = conn.execute("SELECT max(finished_at) FROM raw.store_fetches").fetchone()[0]
-        stores = store_infos(cfg)
+        stores = trends.store_infos(cfg)
         timings = {
             "listing_status_trend": lambda: trends.refresh_listing_status_trend(conn, as_of=as_of),
             "sales_trend": lambda: trends.refresh_sales_trend(conn, as_of=as_of, stores=stores),

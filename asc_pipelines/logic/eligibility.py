@@ -17,6 +17,7 @@ import duckdb
 from asc_pipelines.config import StoreConfig
 from asc_pipelines.logic.conditions import condition_keys
 from asc_pipelines.logic.listing_rules import compile_condition
+from asc_pipelines.warehouse.counts import counts_by_key
 
 LISTABLE_TYPES = ("simple", "virtual")
 _PLACEHOLDER = re.compile(r"\?")
@@ -110,3 +111,12 @@ def refresh_eligibility(
     sql = _ELIGIBILITY_SQL.format(rule_cases=cases, condition_values=values)
     conn.execute("DELETE FROM core.product_eligibility WHERE store_id = ?", [store.id])
     conn.execute(sql, params)
+
+
+def eligible_products_per_store(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """How many products each store may list (every store judged, zeros included)."""
+    return counts_by_key(
+        conn,
+        "SELECT store_id, count(*) FILTER (WHERE eligible) FROM core.product_eligibility "
+        "GROUP BY store_id",
+    )

@@ -21,6 +21,8 @@ from datetime import datetime
 
 import duckdb
 
+from asc_pipelines.warehouse.counts import counts_by_key
+
 # The current state of every listing and unlisted product, in the history's columns. Listings
 # carry Amazon's price and quantity; unlisted products the Magento price and the quantity they
 # would be listed with.
@@ -69,10 +71,6 @@ class HistoryTick:
     @property
     def rows_added(self) -> int:
         return sum(self.new.values()) + sum(self.changed.values())
-
-
-def _per_store(conn: duckdb.DuckDBPyConnection, sql: str, params: dict) -> dict[str, int]:
-    return {store: int(n) for store, n in conn.execute(sql, params).fetchall()}
 
 
 def record_listing_history(
@@ -169,15 +167,13 @@ def record_listing_history(
         """,
         {"t": observed_at},
     )
-    tick.new = _per_store(
+    tick.new = counts_by_key(
         conn,
         "SELECT store_id, count(*) FROM temp.history_changes WHERE is_new GROUP BY store_id",
-        {},
     )
-    tick.changed = _per_store(
+    tick.changed = counts_by_key(
         conn,
         "SELECT store_id, count(*) FROM temp.history_changes WHERE NOT is_new GROUP BY store_id",
-        {},
     )
     # Listings that left every tab: their open row closes, nothing new opens.
     conn.execute(
@@ -190,8 +186,8 @@ def record_listing_history(
         """,
         {"stores": stores},
     )
-    tick.closed = _per_store(
-        conn, "SELECT store_id, count(*) FROM temp.history_gone GROUP BY store_id", {}
+    tick.closed = counts_by_key(
+        conn, "SELECT store_id, count(*) FROM temp.history_gone GROUP BY store_id"
     )
     # Tab entries and exits of this tick, for the status trend.
     conn.execute(
@@ -255,7 +251,7 @@ def close_removed_stores(
     Returns the rows closed per store. The caller owns the transaction.
     """
     params = {"t": observed_at, "stores": store_ids}
-    closed = _per_store(
+    closed = counts_by_key(
         conn,
         "SELECT store_id, count(*) FROM core.listing_history WHERE valid_to IS NULL "
         "AND valid_from <= $t AND store_id NOT IN (SELECT unnest($stores::VARCHAR[])) "
@@ -302,3 +298,19 @@ def rebuild_listing_history(conn: duckdb.DuckDBPyConnection, snapshots: str) -> 
             state_params={"observed_at": observed_at},
         )
     return int(conn.execute("SELECT count(*) FROM core.listing_history").fetchone()[0])
+
+
+def stores_with_a_listings_report(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    """Stores whose first listings report has loaded: only they have a history worth recording
+    (until then their tabs hold the whole catalog as unlisted products)."""
+    rows = conn.execute("SELECT DISTINCT store_id FROM raw.amazon_listing_snapshots").fetchall()
+    return {store_id for (store_id,) in rows}
+
+
+def current_rows_per_store(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Open (current) rows of ``core.listing_history`` per store, in store order."""
+    return counts_by_key(
+        conn,
+        "SELECT store_id, count(*) FROM core.listing_history WHERE valid_to IS NULL "
+        "GROUP BY store_id ORDER BY store_id",
+    )

@@ -10,6 +10,8 @@ One candidate is a match; several are ambiguous (kept in ``core.match_candidates
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import duckdb
 
 from asc_pipelines.logic.listing_rules import TEXT_ATTRIBUTES
@@ -131,3 +133,46 @@ def refresh_matches(conn: duckdb.DuckDBPyConnection, *, seller_sku_attribute: st
     conn.execute("DROP TABLE IF EXISTS match_candidates_all")
     conn.execute("DROP TABLE IF EXISTS match_decided")
     conn.execute("DROP TABLE IF EXISTS product_identifiers")
+
+
+class StoreMatches(NamedTuple):
+    """How one store's listings matched: the ``product_matches`` summary row."""
+
+    store_id: str
+    listings: int
+    matched: int
+    matched_pct: float | None
+    by_seller_sku: int
+    by_asin: int
+    by_product_id: int
+    ambiguous: int
+    unmatched: int
+    shared_product: int
+
+
+_MATCH_SUMMARY_SQL = """
+SELECT store_id, count(*) AS listings,
+    count(magento_sku) AS matched,
+    round(100.0 * count(magento_sku) / count(*), 1) AS matched_pct,
+    count(*) FILTER (WHERE method = 'seller_sku' AND magento_sku IS NOT NULL),
+    count(*) FILTER (WHERE method = 'asin' AND magento_sku IS NOT NULL),
+    count(*) FILTER (WHERE method = 'product_id' AND magento_sku IS NOT NULL),
+    count(*) FILTER (WHERE candidate_count > 1) AS ambiguous,
+    count(*) FILTER (WHERE candidate_count = 0) AS unmatched,
+    count(*) FILTER (WHERE shared_product) AS shared
+FROM core.product_matches GROUP BY store_id ORDER BY store_id
+"""
+
+
+def match_summary(conn: duckdb.DuckDBPyConnection) -> list[StoreMatches]:
+    """Per store, in store order: listings, how many matched (and by which rule), ambiguous ones,
+    ones without a candidate, and ones whose product another listing of the store also sells."""
+    return [StoreMatches(*row) for row in conn.execute(_MATCH_SUMMARY_SQL).fetchall()]
+
+
+def identifier_problem_counts(conn: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], int]:
+    """Unusable identifiers per ``(source, attribute)`` (``magento``/``amazon``, ``upc``, ...)."""
+    rows = conn.execute(
+        "SELECT source, attribute, count(*) FROM core.identifier_problems GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    return {(source, attribute): int(n) for source, attribute, n in rows}

@@ -11,6 +11,8 @@ from datetime import datetime
 
 import duckdb
 
+from asc_pipelines.warehouse.counts import counts_by_key
+
 STATUSES = (
     "active",
     "ready_to_list",
@@ -173,4 +175,36 @@ def refresh_status(
     conn.execute(
         _UNLISTED_SQL,
         {"store_id": store_id, "marketplace_id": marketplace_id, "computed_at": computed_at},
+    )
+
+
+def rows_per_store(conn: duckdb.DuckDBPyConnection, status: str) -> dict[str, int]:
+    """Rows of ``core.listing_status`` in one tab, per store (stores with none left out)."""
+    return counts_by_key(
+        conn,
+        "SELECT store_id, count(*) FROM core.listing_status WHERE status = ? "
+        "GROUP BY store_id ORDER BY store_id",
+        [status],
+    )
+
+
+def top_reasons(conn: duckdb.DuckDBPyConnection, status: str, limit: int) -> dict[str, int]:
+    """The tab's most frequent reason codes with their counts, most frequent first."""
+    return counts_by_key(
+        conn,
+        "SELECT reason_code, count(*) AS n FROM core.listing_status WHERE status = ? "
+        "GROUP BY reason_code ORDER BY n DESC, reason_code LIMIT ?",
+        [status, limit],
+    )
+
+
+def products_neither_listed_nor_eligible(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Per store, products no listing matches and that may not be listed: they have no row in
+    ``core.listing_status`` at all."""
+    return counts_by_key(
+        conn,
+        "SELECT e.store_id, count(*) FROM core.product_eligibility e "
+        "WHERE NOT e.eligible AND NOT EXISTS (SELECT 1 FROM core.product_matches m "
+        "WHERE m.store_id = e.store_id AND m.magento_sku = e.magento_sku) "
+        "GROUP BY e.store_id",
     )

@@ -54,6 +54,7 @@ from importlib import resources
 import duckdb
 
 from asc_pipelines.config import SyncIssueSettings
+from asc_pipelines.warehouse.counts import counts_by_key
 from asc_pipelines.warehouse.source_clock import Rewind, SourceClockWentBack
 
 KINDS = (
@@ -379,3 +380,25 @@ def open_issue_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, dict[str, in
     for store_id, kind, n in rows:
         counts.setdefault(store_id, {})[kind] = int(n)
     return counts
+
+
+def opened_or_escalated(
+    conn: duckdb.DuckDBPyConnection, now: datetime, *, limit: int
+) -> list[tuple[str, str, str, str, str | None]]:
+    """Open issues the tick at ``now`` opened or escalated, errors first, at most ``limit``:
+    ``(store_id, kind, severity, sku or subject, detail)``."""
+    return conn.execute(
+        "SELECT store_id, kind, severity, coalesce(sku, subject), detail FROM core.sync_issues "
+        "WHERE resolved_at IS NULL AND (first_seen_at = $now OR escalated_at = $now) "
+        "ORDER BY severity = 'error' DESC, store_id, kind, subject LIMIT $limit",
+        {"now": now, "limit": limit},
+    ).fetchall()
+
+
+def open_issues_per_severity(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Open issues per severity (``error``, ``warning``; a severity with none left out)."""
+    return counts_by_key(
+        conn,
+        "SELECT severity, count(*) FROM core.sync_issues WHERE resolved_at IS NULL "
+        "GROUP BY severity",
+    )

@@ -12,6 +12,8 @@ from datetime import datetime
 
 import duckdb
 
+from asc_pipelines import constants
+from asc_pipelines.config import AscConfig
 from asc_pipelines.logic.status import STATUSES
 
 # How far back each grain of reporting.listing_status_trend reaches (None: all of history).
@@ -34,6 +36,19 @@ class StoreInfo:
     name: str
     marketplace_id: str
     currency: str
+
+
+def store_infos(cfg: AscConfig) -> list[StoreInfo]:
+    """The configured stores as the reports name them."""
+    return [
+        StoreInfo(
+            store_id=store.id,
+            name=store.name or store.id,
+            marketplace_id=store.marketplace_id,
+            currency=constants.marketplace(store.marketplace).currency,
+        )
+        for store in cfg.stores
+    ]
 
 
 def _replace(conn: duckdb.DuckDBPyConnection, table: str, select_sql: str, params: dict) -> int:

@@ -12,8 +12,10 @@ import pytest
 from asc_pipelines.logic.history import (
     STATE_COLUMNS,
     close_removed_stores,
+    current_rows_per_store,
     rebuild_listing_history,
     record_listing_history,
+    stores_with_a_listings_report,
 )
 from asc_pipelines.logic.trends import _backfill_status_moves
 from asc_pipelines.warehouse.schema import ensure_schema
@@ -196,6 +198,31 @@ def test_stores_are_recorded_independently(conn) -> None:
     assert result.changed == {"uk": 1}
     assert [r[3] for r in history(conn, "uk")] == [Decimal("8.00"), Decimal("7.00")]
     assert [r[1] for r in history(conn, "us")] == ["active"]
+
+
+def test_current_rows_per_store_counts_the_open_rows(conn) -> None:
+    set_state(
+        conn,
+        ("us", "A", "active", "listed", Decimal("10.00"), 5),
+        ("us", "B", "active", "listed", Decimal("10.00"), 5),
+        ("uk", "A", "active", "listed", Decimal("8.00"), 5),
+    )
+    tick(conn, 0, ["us", "uk"])
+    set_state(conn, ("us", "A", "inactive", "not_provided", Decimal("10.00"), 5))
+    tick(conn, 5, ["us", "uk"])  # us A changed (two rows, one open), us B and uk A left
+    assert current_rows_per_store(conn) == {"us": 1}
+    assert list(current_rows_per_store(conn)) == ["us"]
+
+
+def test_only_stores_with_a_loaded_listings_report_are_worth_recording(conn) -> None:
+    assert stores_with_a_listings_report(conn) == set()
+    for store_id in ("us", "us", "uk"):
+        conn.execute(
+            "INSERT INTO raw.amazon_listing_snapshots (store_id, report_id, snapshot_at, "
+            "rows_loaded, rows_rejected, run_id) VALUES (?, 'r', ?, 1, 0, 'run')",
+            [store_id, T0],
+        )
+    assert stores_with_a_listings_report(conn) == {"us", "uk"}
 
 
 def test_recording_the_same_tick_again_replaces_what_it_recorded(conn) -> None:

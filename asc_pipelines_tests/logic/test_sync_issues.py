@@ -19,6 +19,8 @@ from asc_pipelines.logic.sync_issues import (
     SEVERITY_SQL,
     SyncIssueTick,
     ensure_sync_issue_schema,
+    open_issues_per_severity,
+    opened_or_escalated,
     refresh_sync_issues,
 )
 from asc_pipelines.warehouse.source_clock import SourceClockWentBack
@@ -421,6 +423,24 @@ def mismatch_and_stray() -> duckdb.DuckDBPyConnection:
     add_listing(conn, "us", "MUG", price=12, quantity=10)
     add_listing(conn, "us", "STRAY", asin="B000000001")
     return conn
+
+
+def test_what_a_tick_opened_or_escalated_comes_errors_first() -> None:
+    conn = mismatch_and_stray()
+    tick(conn)
+    add_product(conn, "TWIN-1", asin="B000000002")
+    add_product(conn, "TWIN-2", asin="B000000002")
+    add_listing(conn, "us", "TWINS", asin="B000000002")
+    tick(conn, minutes(60))  # escalates the price mismatch, opens the ambiguous match
+
+    newest = opened_or_escalated(conn, minutes(60), limit=20)
+    assert newest[0][4] == "Amazon price 12.00, Magento price 10.00 (product MUG)"
+    assert [row[:4] for row in newest] == [
+        ("us", "price_mismatch", "error", "MUG"),
+        ("us", "ambiguous_match", "warning", "TWINS"),
+    ]  # STRAY is still open, but this tick neither opened nor escalated it
+    assert opened_or_escalated(conn, minutes(60), limit=1) == newest[:1]
+    assert open_issues_per_severity(conn) == {"error": 1, "warning": 2}
 
 
 def test_every_opening_escalation_and_resolution_is_logged_once_in_growing_order() -> None:

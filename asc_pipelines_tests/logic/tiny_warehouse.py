@@ -2,8 +2,8 @@
 
 ``warehouse()`` gives a fresh DuckDB with the raw and core layers; ``add_product``,
 ``add_listing``, ``add_issue`` and ``add_lookup`` fill it; ``run`` performs one tick of the
-pipeline the way the Dagster assets do (identifier cache, matches, eligibility per store, then
-statuses per store) and returns the statuses keyed by ``(store_id, seller_sku or magento_sku)``.
+classification path the Dagster assets run (``logic/classification.py``) and returns the statuses
+keyed by ``(store_id, seller_sku or magento_sku)``.
 """
 
 from __future__ import annotations
@@ -15,11 +15,15 @@ from typing import Any
 
 import duckdb
 
-from asc_pipelines.config import ListingCondition, ListingRules, StoreConfig
-from asc_pipelines.logic.eligibility import refresh_eligibility
-from asc_pipelines.logic.identifiers import normalize, refresh_identifier_cache
-from asc_pipelines.logic.matching import refresh_matches
-from asc_pipelines.logic.status import refresh_status
+from asc_pipelines.config import (
+    AscConfig,
+    ListingCondition,
+    ListingRules,
+    MagentoConfig,
+    StoreConfig,
+)
+from asc_pipelines.logic.classification import classify
+from asc_pipelines.logic.identifiers import normalize
 from asc_pipelines.warehouse.schema import ensure_schema
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -159,6 +163,23 @@ def add_listing(
     )
 
 
+def add_status(
+    conn: duckdb.DuckDBPyConnection,
+    store_id: str,
+    status: str,
+    *,
+    seller_sku: str | None = None,
+    reason_code: str = "x",
+    magento_sku: str | None = "p",
+) -> None:
+    """A ``core.listing_status`` row as if classified, for what reads the classification."""
+    conn.execute(
+        "INSERT INTO core.listing_status (store_id, status, reason_code, seller_sku, "
+        "magento_sku, computed_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [store_id, status, reason_code, seller_sku, magento_sku, NOW],
+    )
+
+
 def remove_listing(conn: duckdb.DuckDBPyConnection, store_id: str, seller_sku: str) -> None:
     conn.execute(
         "DELETE FROM raw.amazon_listings WHERE store_id = ? AND seller_sku = ?",
@@ -229,14 +250,10 @@ def add_lookup(
     )
 
 
-def match_tables(
-    conn: duckdb.DuckDBPyConnection, stores: Sequence[StoreConfig], now: datetime = NOW
-) -> None:
-    """The ``product_matches`` asset's work: identifiers, matches, eligibility per store."""
-    refresh_identifier_cache(conn)
-    refresh_matches(conn, seller_sku_attribute="sku")
-    for each in stores:
-        refresh_eligibility(conn, each, computed_at=now)
+def config(stores: Sequence[StoreConfig] | StoreConfig) -> AscConfig:
+    """An ``asc.yaml`` with these stores (Magento is never called)."""
+    stores = [stores] if isinstance(stores, StoreConfig) else list(stores)
+    return AscConfig(stores=stores, magento=MagentoConfig(base_url="http://127.0.0.1:9"))
 
 
 def statuses(conn: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], Status]:
@@ -257,11 +274,8 @@ def run(
     stores: Sequence[StoreConfig] | StoreConfig,
     now: datetime = NOW,
 ) -> dict[tuple[str, str], Status]:
-    """One tick: matches and eligibility, then (look-ups already in place) statuses per store."""
-    stores = [stores] if isinstance(stores, StoreConfig) else list(stores)
-    match_tables(conn, stores, now)
-    for each in stores:
-        refresh_status(conn, store_id=each.id, marketplace_id=each.marketplace_id, computed_at=now)
+    """One tick of the classification path (look-ups already in place); the statuses."""
+    classify(conn, config(stores), computed_at=now)
     return statuses(conn)
 
 

@@ -19,7 +19,11 @@ from dagster_duckdb import DuckDBResource
 from asc_pipelines.defs.check_metadata import SAMPLE_ROWS, per_store
 from asc_pipelines.defs.metadata import markdown_table
 from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
-from asc_pipelines.logic.snapshot_guard import SHRINK_CODE, parse_shrink_message
+from asc_pipelines.logic.checks import (
+    duplicate_listing_keys,
+    listings_per_store,
+    refused_snapshots,
+)
 
 
 @dg.asset_check(
@@ -30,17 +34,11 @@ from asc_pipelines.logic.snapshot_guard import SHRINK_CODE, parse_shrink_message
 )
 def unique_store_seller_sku(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     with duckdb.get_connection() as conn:
-        duplicates = conn.execute(
-            "SELECT store_id, seller_sku, count(*) AS n FROM raw.amazon_listings "
-            "GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC, store_id, seller_sku"
-        ).fetchall()
-        per_key = conn.execute(
-            "SELECT store_id, sum(n) AS listings, count(*) FILTER (WHERE n > 1) AS duplicated "
-            "FROM (SELECT store_id, seller_sku, count(*) AS n FROM raw.amazon_listings "
-            "GROUP BY ALL) GROUP BY store_id ORDER BY store_id"
-        ).fetchall()
-    listings = {store_id: int(n) for store_id, n, _ in per_key}
-    duplicated = {store_id: int(d) for store_id, _, d in per_key}
+        duplicates = duplicate_listing_keys(conn)
+        listings = listings_per_store(conn)
+    duplicated = dict.fromkeys(listings, 0)
+    for duplicate in duplicates:
+        duplicated[duplicate.store_id] += 1
     metadata: dict[str, object] = {
         "listings": sum(listings.values()),
         "duplicated_keys": len(duplicates),
@@ -70,40 +68,28 @@ def snapshot_not_shrunk(
 ) -> dg.AssetCheckResult:
     max_shrink_share = settings.load().checks.max_snapshot_shrink_share
     with duckdb.get_connection() as conn:
-        refused = conn.execute(
-            "SELECT store_id, any_value(message ORDER BY occurred_at DESC) "
-            "FROM raw.api_errors WHERE code = ? AND run_id = ? GROUP BY store_id "
-            "ORDER BY store_id",
-            [SHRINK_CODE, context.run.run_id],
-        ).fetchall()
-        kept = dict(
-            conn.execute(
-                "SELECT store_id, count(*) FROM raw.amazon_listings GROUP BY store_id"
-            ).fetchall()
-        )
-    rows: list[list[object]] = []
-    refused_rows: dict[str, int] = {}
-    last_good_rows: dict[str, int] = {}
-    for store_id, message in refused:
-        counts = parse_shrink_message(message)
-        if counts is not None:
-            refused_rows[store_id], last_good_rows[store_id] = counts
-        rows.append([store_id, *(counts or (None, None)), kept.get(store_id, 0), message])
+        refused = refused_snapshots(conn, context.run.run_id)
+    # A refusal whose message does not carry the guard's two counts has no figures to plot.
+    parsed = [r for r in refused if r.refused_rows is not None and r.last_good_rows is not None]
     summary = None
     if refused:
-        stores = ", ".join(store_id for store_id, _ in refused)
+        stores = ", ".join(r.store_id for r in refused)
         summary = f"snapshot refused for {stores}: the last good snapshot stays"
     metadata: dict[str, object] = {
         "max_snapshot_shrink_share": float(max_shrink_share),
-        "stores_refused": [store_id for store_id, _ in refused],
+        "stores_refused": [r.store_id for r in refused],
         "refused_stores": len(refused),
-        **per_store("refused_rows", refused_rows),
-        **per_store("last_good_rows", last_good_rows),
-        **per_store("rows_kept", {store_id: int(kept.get(store_id, 0)) for store_id, _ in refused}),
+        **per_store("refused_rows", {r.store_id: r.refused_rows for r in parsed}),
+        **per_store("last_good_rows", {r.store_id: r.last_good_rows for r in parsed}),
+        **per_store("rows_kept", {r.store_id: r.rows_kept for r in refused}),
     }
     if refused:
         metadata["refusals"] = markdown_table(
-            ["store", "refused rows", "last good rows", "rows kept", "message"], rows
+            ["store", "refused rows", "last good rows", "rows kept", "message"],
+            [
+                [r.store_id, r.refused_rows, r.last_good_rows, r.rows_kept, r.message]
+                for r in refused
+            ],
         )
     return dg.AssetCheckResult(
         passed=not refused,

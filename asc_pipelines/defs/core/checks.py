@@ -13,6 +13,7 @@ from dagster_duckdb import DuckDBResource
 from asc_pipelines.defs.check_metadata import SAMPLE_ROWS, per_store
 from asc_pipelines.defs.metadata import markdown_table
 from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
+from asc_pipelines.logic.checks import listings_per_store, matched_shares, status_problems
 
 
 @dg.asset_check(
@@ -25,13 +26,9 @@ from asc_pipelines.defs.resources import WRITER_POOL, AscSettings
 def matched_share(settings: AscSettings, duckdb: DuckDBResource) -> dg.AssetCheckResult:
     threshold = settings.load().checks.min_matched_share
     with duckdb.get_connection() as conn:
-        per_store_rows = conn.execute(
-            "SELECT store_id, count(*) AS listings, count(magento_sku) AS matched "
-            "FROM core.product_matches GROUP BY store_id ORDER BY store_id"
-        ).fetchall()
-    rows = [(store_id, int(n), int(m)) for store_id, n, m in per_store_rows]
-    shares = {store_id: matched / listings for store_id, listings, matched in rows}
-    below = sorted(store_id for store_id, share in shares.items() if share < threshold)
+        stores = matched_shares(conn, min_share=threshold)
+    shares = {store.store_id: store.share for store in stores}
+    below = sorted(store.store_id for store in stores if store.below_threshold)
     summary = None
     if below:
         summary = f"matched share below {threshold:.0%}: " + ", ".join(
@@ -45,11 +42,20 @@ def matched_share(settings: AscSettings, duckdb: DuckDBResource) -> dg.AssetChec
             "stores_below_threshold": below,
             "stores_below_threshold_count": len(below),
             **per_store("matched_share", {k: round(v, 4) for k, v in shares.items()}),
-            **per_store("listings", {s: n for s, n, _ in rows}),
-            **per_store("matched", {s: m for s, _, m in rows}),
+            **per_store("listings", {s.store_id: s.listings for s in stores}),
+            **per_store("matched", {s.store_id: s.matched for s in stores}),
             "per_store": markdown_table(
                 ["store", "listings", "matched", "share", "below threshold"],
-                [[s, n, m, f"{shares[s]:.1%}", "yes" if s in below else ""] for s, n, m in rows],
+                [
+                    [
+                        s.store_id,
+                        s.listings,
+                        s.matched,
+                        f"{s.share:.1%}",
+                        "yes" if s.store_id in below else "",
+                    ]
+                    for s in stores
+                ],
             ),
         },
         description=summary,
@@ -67,35 +73,13 @@ def matched_share(settings: AscSettings, duckdb: DuckDBResource) -> dg.AssetChec
 )
 def one_status_per_listing(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     with duckdb.get_connection() as conn:
-        problems = conn.execute(
-            """
-            WITH statuses AS (
-                SELECT store_id, seller_sku, count(*) AS n,
-                    string_agg(status, ', ' ORDER BY status) AS statuses
-                FROM core.listing_status WHERE seller_sku IS NOT NULL GROUP BY ALL
-            )
-            SELECT coalesce(l.store_id, s.store_id) AS store_id,
-                coalesce(l.seller_sku, s.seller_sku) AS seller_sku,
-                CASE WHEN l.seller_sku IS NULL THEN 'not_in_snapshot'
-                    WHEN s.n IS NULL THEN 'missing'
-                    ELSE 'several' END AS problem,
-                s.statuses
-            FROM (SELECT store_id, seller_sku FROM raw.amazon_listings) l
-            FULL OUTER JOIN statuses s USING (store_id, seller_sku)
-            WHERE l.seller_sku IS NULL OR s.n IS NULL OR s.n > 1
-            ORDER BY problem, store_id, seller_sku
-            """
-        ).fetchall()
-        listings = dict(
-            conn.execute(
-                "SELECT store_id, count(*) FROM raw.amazon_listings GROUP BY store_id"
-            ).fetchall()
-        )
+        problems = status_problems(conn)
+        listings = listings_per_store(conn)
     counts = {"missing": 0, "several": 0, "not_in_snapshot": 0}
     problems_per_store = dict.fromkeys(listings, 0)
-    for store_id, _sku, problem, _statuses in problems:
-        counts[problem] += 1
-        problems_per_store[store_id] = problems_per_store.get(store_id, 0) + 1
+    for problem in problems:
+        counts[problem.problem] += 1
+        problems_per_store[problem.store_id] = problems_per_store.get(problem.store_id, 0) + 1
     metadata: dict[str, object] = {
         "listings": int(sum(listings.values())),
         "listings_without_status": counts["missing"],

@@ -7,7 +7,12 @@ from asc_pipelines.defs.core.status import listings_by_status
 from asc_pipelines.defs.metadata import markdown_table, table_metadata
 from asc_pipelines.defs.options import warehouse_asset
 from asc_pipelines.defs.resources import AscSettings
-from asc_pipelines.logic.history import close_removed_stores, record_listing_history
+from asc_pipelines.logic.history import (
+    close_removed_stores,
+    current_rows_per_store,
+    record_listing_history,
+    stores_with_a_listings_report,
+)
 from asc_pipelines.sync.tick_time import fetch_time
 from asc_pipelines.warehouse.schema import ensure_schema
 from asc_pipelines.warehouse.source_clock import Rewind, SourceClockWentBack
@@ -35,14 +40,7 @@ def listing_history(
     with duckdb.get_connection() as conn:
         ensure_schema(conn)
         observed_at = fetch_time(conn, context.run.run_id, or_last_recorded=True)
-        # Until a store's first listings report has loaded, its tabs hold the whole catalog as
-        # unlisted products: not a state worth keeping.
-        loaded = {
-            row[0]
-            for row in conn.execute(
-                "SELECT DISTINCT store_id FROM raw.amazon_listing_snapshots"
-            ).fetchall()
-        }
+        loaded = stores_with_a_listings_report(conn)
         waiting = [store for store in store_ids if store not in loaded]
         if waiting:
             context.log.info(f"no listings report loaded yet for {waiting}: not recorded")
@@ -69,19 +67,14 @@ def listing_history(
             for store, rows in removed.items():
                 context.log.warning(f"store {store} is no longer configured: {rows} rows closed")
         metadata = table_metadata(conn, TABLE)
-        open_rows = dict(
-            conn.execute(
-                "SELECT store_id, count(*) FROM core.listing_history WHERE valid_to IS NULL "
-                "GROUP BY store_id ORDER BY store_id"
-            ).fetchall()
-        )
+        open_rows = current_rows_per_store(conn)
     rows = [
         [
             store,
             tick.new.get(store, 0) if tick else 0,
             tick.changed.get(store, 0) if tick else 0,
             tick.closed.get(store, 0) if tick else 0,
-            int(open_rows.get(store, 0)),
+            open_rows.get(store, 0),
         ]
         for store in store_ids
     ]
@@ -89,7 +82,7 @@ def listing_history(
         {
             "tick_time": observed_at.isoformat() if observed_at else "",
             "rows_added_this_tick": tick.rows_added if tick else 0,
-            "current_rows_per_store": {k: int(v) for k, v in open_rows.items()},
+            "current_rows_per_store": open_rows,
             "summary": markdown_table(
                 ["store", "new", "changed", "left every tab", "current rows"], rows
             ),

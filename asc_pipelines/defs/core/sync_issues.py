@@ -1,9 +1,6 @@
 """``sync_issues``: problems between Amazon and Magento, opened, kept and resolved tick by tick."""
 
-from datetime import datetime
-
 import dagster as dg
-import duckdb
 from dagster_duckdb import DuckDBResource
 
 from asc_pipelines.defs.metadata import markdown_table, table_metadata
@@ -12,6 +9,8 @@ from asc_pipelines.defs.resources import AscSettings
 from asc_pipelines.logic.sync_issues import (
     KINDS,
     ensure_sync_issue_schema,
+    open_issues_per_severity,
+    opened_or_escalated,
     refresh_sync_issues,
 )
 from asc_pipelines.sync.tick_time import fetch_time
@@ -20,20 +19,6 @@ from asc_pipelines.warehouse.transaction import transaction
 
 TABLE = "core.sync_issues"
 NEWEST_SHOWN = 20
-
-
-def _newest(conn: duckdb.DuckDBPyConnection, now: datetime) -> list[list[object]]:
-    """Issues opened or escalated this tick, errors first (what the UI shows)."""
-    return [
-        list(row)
-        for row in conn.execute(
-            "SELECT store_id, kind, severity, coalesce(sku, subject), "
-            "detail FROM core.sync_issues "
-            "WHERE resolved_at IS NULL AND (first_seen_at = $now OR escalated_at = $now) "
-            "ORDER BY severity = 'error' DESC, store_id, kind, subject LIMIT $limit",
-            {"now": now, "limit": NEWEST_SHOWN},
-        ).fetchall()
-    ]
 
 
 @warehouse_asset(
@@ -70,20 +55,16 @@ def sync_issues(
                     conn, now=now, settings=issue_settings, store_ids=store_ids
                 )
         metadata = table_metadata(conn, TABLE)
-        newest = _newest(conn, now) if now is not None else []
-        severities = dict(
-            conn.execute(
-                "SELECT severity, count(*) FROM core.sync_issues WHERE resolved_at IS NULL "
-                "GROUP BY severity"
-            ).fetchall()
-        )
+        # What the UI shows: the issues this tick opened or escalated, errors first.
+        newest = opened_or_escalated(conn, now, limit=NEWEST_SHOWN) if now is not None else []
+        severities = open_issues_per_severity(conn)
     open_by_store = tick.open_by_store if tick else {}
     metadata.update(
         {
             "tick_time": now.isoformat() if now else "",
             "open_issues": tick.open_total if tick else 0,
-            "open_errors": int(severities.get("error", 0)),
-            "open_warnings": int(severities.get("warning", 0)),
+            "open_errors": severities.get("error", 0),
+            "open_warnings": severities.get("warning", 0),
             "open_per_store_and_kind": open_by_store,
             "opened_this_tick": tick.opened if tick else 0,
             "resolved_this_tick": tick.resolved if tick else 0,
@@ -96,7 +77,8 @@ def sync_issues(
                 ],
             ),
             "opened_or_escalated": markdown_table(
-                ["store", "kind", "severity", "sku / subject", "detail"], newest
+                ["store", "kind", "severity", "sku / subject", "detail"],
+                [list(row) for row in newest],
             ),
         }
     )

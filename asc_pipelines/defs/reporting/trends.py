@@ -8,14 +8,11 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from asc_pipelines import constants
-from asc_pipelines.config import AscConfig
 from asc_pipelines.defs.core.history import listing_history
 from asc_pipelines.defs.metadata import markdown_table, table_metadata
 from asc_pipelines.defs.options import warehouse_asset
 from asc_pipelines.defs.resources import AscSettings
-from asc_pipelines.logic import trends
-from asc_pipelines.logic.status import STATUSES
+from asc_pipelines.logic import trend_summaries, trends
 from asc_pipelines.sync.tick_time import fetch_time
 from asc_pipelines.warehouse.schema import ensure_schema
 from asc_pipelines.warehouse.transaction import transaction
@@ -32,19 +29,6 @@ def _trend_asset(*deps: dg.AssetKey) -> Callable[[Callable[..., Any]], dg.Assets
         group=GROUP,
         deps=[*deps, *AFTER_CORE],
     )
-
-
-def store_infos(cfg: AscConfig) -> list[trends.StoreInfo]:
-    """The configured stores as the reports name them."""
-    return [
-        trends.StoreInfo(
-            store_id=store.id,
-            name=store.name or store.id,
-            marketplace_id=store.marketplace_id,
-            currency=constants.marketplace(store.marketplace).currency,
-        )
-        for store in cfg.stores
-    ]
 
 
 def _refresh(
@@ -70,30 +54,9 @@ def _refresh(
 
 
 def _status_summary(conn: duckdb.DuckDBPyConnection) -> dict[str, object]:
-    grains = dict(
-        conn.execute(
-            "SELECT grain, count(*) FROM reporting.listing_status_trend GROUP BY grain"
-        ).fetchall()
-    )
-    # Per store and status: the latest count and the last 24 hours' entries and exits.
-    rows = conn.execute(
-        """
-        WITH latest AS (
-            SELECT store_id, max(bucket_start) AS b FROM reporting.listing_status_trend
-            WHERE grain = 'hour' GROUP BY store_id
-        )
-        SELECT t.store_id, t.status,
-               arg_max(t.listings, t.bucket_start) AS listings,
-               sum(t.entries) AS entries, sum(t.exits) AS exits
-        FROM reporting.listing_status_trend AS t JOIN latest AS l USING (store_id)
-        WHERE t.grain = 'hour' AND t.bucket_start > l.b - INTERVAL '24 hours'
-        GROUP BY t.store_id, t.status
-        ORDER BY t.store_id, list_position($statuses::VARCHAR[], t.status)
-        """,
-        {"statuses": list(STATUSES)},
-    ).fetchall()
+    rows = trend_summaries.status_last_24_hours(conn)
     return {
-        "rows_per_grain": {k: int(v) for k, v in grains.items()},
+        "rows_per_grain": trend_summaries.status_trend_rows_per_grain(conn),
         "summary": markdown_table(
             ["store", "status", "listings now", "entries 24 h", "exits 24 h"],
             [list(r) for r in rows],
@@ -120,10 +83,7 @@ def listing_status_trend(
 
 
 def _sales_summary(conn: duckdb.DuckDBPyConnection) -> dict[str, object]:
-    rows = conn.execute(
-        "SELECT store_id, currency, orders_7d, revenue_7d, orders_30d, revenue_30d, "
-        "orders_lifetime, revenue_lifetime FROM reporting.sales_totals ORDER BY store_id, currency"
-    ).fetchall()
+    rows = trend_summaries.sales_totals(conn)
     return {
         "sales_totals_rows": len(rows),
         "summary": markdown_table(
@@ -151,7 +111,7 @@ def sales_trend(
     ``reporting.sales_trend`` (orders, units, revenue and average order value per day, canceled
     orders apart, with rolling 7- and 30-day sums) and ``reporting.sales_totals``.
     """
-    stores = store_infos(settings.load())
+    stores = trends.store_infos(settings.load())
     return _refresh(
         context,
         duckdb,
@@ -162,15 +122,7 @@ def sales_trend(
 
 
 def _issue_summary(conn: duckdb.DuckDBPyConnection) -> dict[str, object]:
-    rows = conn.execute(
-        """
-        SELECT store_id, kind, opened, resolved, open_at_end_of_day,
-               round(median_age_minutes, 1)
-        FROM reporting.sync_issue_trend
-        WHERE day = (SELECT max(day) FROM reporting.sync_issue_trend)
-        ORDER BY store_id, kind
-        """
-    ).fetchall()
+    rows = trend_summaries.sync_issues_last_day(conn)
     return {
         "summary": markdown_table(
             ["store", "kind", "opened today", "resolved today", "open now", "median age (min)"],
@@ -195,14 +147,7 @@ def sync_issue_trend(
 
 
 def _health_summary(conn: duckdb.DuckDBPyConnection) -> dict[str, object]:
-    rows = conn.execute(
-        """
-        SELECT store_id, strftime(timezone('UTC', last_successful_snapshot_at), '%Y-%m-%d %H:%M'),
-               round(snapshot_age_minutes, 1), active, ready_to_list, inactive, incomplete,
-               open_errors, open_warnings, round(api_error_rate_24h, 3)
-        FROM reporting.store_health ORDER BY store_id
-        """
-    ).fetchall()
+    rows = trend_summaries.store_health_rows(conn)
     return {
         "summary": markdown_table(
             [
@@ -228,7 +173,7 @@ def store_health(
 ) -> dg.MaterializeResult:
     """One row per store: last good snapshot, listings per tab, open issues by severity and the
     24-hour API error rate (``reporting.store_health``), the table on-call reads first."""
-    stores = store_infos(settings.load())
+    stores = trends.store_infos(settings.load())
     return _refresh(
         context,
         duckdb,
