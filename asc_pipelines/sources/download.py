@@ -18,24 +18,16 @@ from __future__ import annotations
 
 import codecs
 import gzip
-import random
 import shutil
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
-import urllib3
 
 from asc_pipelines.sources.errors import SourceError, scrub, url_without_query
-from asc_pipelines.sources.http import (
-    RETRYABLE_STATUSES,
-    TRANSPORT_ERRORS,
-    call_with_retries,
-    describe_transport_error,
-)
-from asc_pipelines.sources.tick_guard import TickGuard, host_of
+from asc_pipelines.sources.transport import Transport
 
 GZIP_MAGIC = b"\x1f\x8b"
 DEFAULT_REPORT_CHARSET = "cp1252"
@@ -99,95 +91,85 @@ def is_gzip(path: Path) -> bool:
 
 
 def download_document(
-    session: requests.Session,
+    transport: Transport,
     url: str,
     dest: Path,
     *,
-    timeout: float,
-    max_retries: int,
-    backoff_base: float,
-    sleep: Callable[[float], None],
     default_charset: str = DEFAULT_REPORT_CHARSET,
-    rng: random.Random | None = None,
-    guard: TickGuard | None = None,
 ) -> DownloadedReport:
     """Fetch ``url`` to ``dest`` (decompressed), retrying transient failures and short bodies."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    guard = guard or TickGuard(None)
-    return call_with_retries(
-        lambda: _attempt(
-            session, url, dest, timeout=guard.timeout(timeout), default_charset=default_charset
-        ),
-        max_retries=max_retries,
-        backoff_base=backoff_base,
-        sleep=sleep,
-        rng=rng,
-        guard=guard,
+    return transport.retrying(
+        lambda: _download(transport, url, dest, default_charset),
         operation=_OPERATION,
-        host=host_of(url),
+        url=url,
     )
 
 
-def _attempt(
-    session: requests.Session, url: str, dest: Path, *, timeout: float, default_charset: str
-) -> DownloadedReport:
-    where = url_without_query(url)
-    wire = dest.with_name(dest.name + ".download")
+def _download(transport: Transport, url: str, dest: Path, default_charset: str) -> DownloadedReport:
+    attempt = _DocumentAttempt(url, dest.with_name(dest.name + ".download"), default_charset)
     try:
-        received, charset = _fetch_raw(
-            session, url, wire, timeout=timeout, default_charset=default_charset
+        charset = transport.stream(
+            _OPERATION, url, attempt, attempt.read, headers={"Accept-Encoding": "identity"}
         )
-        compressed = is_gzip(wire)
+        compressed = is_gzip(attempt.wire)
         if compressed:
             try:
-                with gzip.open(wire, "rb") as source, dest.open("wb") as target:
+                with gzip.open(attempt.wire, "rb") as source, dest.open("wb") as target:
                     shutil.copyfileobj(source, target, _CHUNK)
             except (OSError, EOFError, zlib.error) as exc:
                 raise SourceError(
-                    f"{_OPERATION} from {where}: corrupt gzip body ({type(exc).__name__})",
+                    f"{_OPERATION} from {attempt.where}: corrupt gzip body ({type(exc).__name__})",
                     retryable=True,
                 ) from None
-            wire.unlink()
+            attempt.wire.unlink()
         else:
-            wire.replace(dest)
-        return DownloadedReport(dest, charset, received, compressed)
+            attempt.wire.replace(dest)
+        return DownloadedReport(dest, charset, attempt.received, compressed)
     finally:
-        wire.unlink(missing_ok=True)
+        attempt.wire.unlink(missing_ok=True)
 
 
-def _fetch_raw(
-    session: requests.Session, url: str, wire: Path, *, timeout: float, default_charset: str
-) -> tuple[int, str]:
-    where = url_without_query(url)
-    received = 0
-    try:
-        with session.get(
-            url, headers={"Accept-Encoding": "identity"}, stream=True, timeout=timeout
-        ) as response:
-            if response.status_code != 200:
-                snippet = scrub((response.text or "")[:200])
-                raise SourceError(
-                    f"{_OPERATION} from {where} failed (HTTP {response.status_code}): {snippet}",
-                    retryable=response.status_code in RETRYABLE_STATUSES,
-                )
-            charset = charset_from_content_type(
-                response.headers.get("Content-Type"), default_charset
+class _DocumentAttempt:
+    """One try at a document: its bytes as sent go to ``wire``; its failures name the URL without
+    the query (the signature lives there) and how many bytes had arrived."""
+
+    def __init__(self, url: str, wire: Path, default_charset: str) -> None:
+        self.where = url_without_query(url)
+        self.wire = wire
+        self.default_charset = default_charset
+        self.received = 0
+
+    def read(self, response: requests.Response) -> str:
+        """Write the body undecoded to ``wire``; the charset its ``Content-Type`` names."""
+        charset = charset_from_content_type(
+            response.headers.get("Content-Type"), self.default_charset
+        )
+        expected = response.headers.get("Content-Length")
+        with self.wire.open("wb") as handle:
+            for chunk in response.raw.stream(_CHUNK, decode_content=False):
+                handle.write(chunk)
+                self.received += len(chunk)
+        if expected is not None and expected.isdigit() and int(expected) != self.received:
+            raise SourceError(
+                f"{_OPERATION} from {self.where}: body truncated "
+                f"({self.received} of {expected} bytes)",
+                retryable=True,
             )
-            expected = response.headers.get("Content-Length")
-            with wire.open("wb") as handle:
-                for chunk in response.raw.stream(_CHUNK, decode_content=False):
-                    handle.write(chunk)
-                    received += len(chunk)
-    except (*TRANSPORT_ERRORS, urllib3.exceptions.HTTPError) as exc:
-        kind, detail = describe_transport_error(exc, where)
-        raise SourceError(
-            f"{_OPERATION} from {where} failed after {received} bytes: {scrub(detail)}",
+        return charset
+
+    def no_response(self, operation: str, kind: str, detail: str) -> SourceError:
+        return SourceError(
+            f"{operation} from {self.where} failed after {self.received} bytes: {scrub(detail)}",
             retryable=True,
             transport=kind,
-        ) from None
-    if expected is not None and expected.isdigit() and int(expected) != received:
-        raise SourceError(
-            f"{_OPERATION} from {where}: body truncated ({received} of {expected} bytes)",
-            retryable=True,
         )
-    return received, charset
+
+    def error_answer(
+        self, operation: str, response: requests.Response, body: Any, retryable: bool
+    ) -> SourceError:
+        snippet = scrub((response.text or "")[:200])
+        return SourceError(
+            f"{operation} from {self.where} failed (HTTP {response.status_code}): {snippet}",
+            retryable=retryable,
+        )

@@ -1,9 +1,9 @@
 """What every client shares: the user agent, the server's clock, and bounded retries with backoff.
 
-Retry rule for both services: 429, 500, 502, 503, 504, connection errors, timeouts and truncated
-or undecodable 2xx bodies are transient; every other 4xx is final. Waits are exponential with full
-jitter (a uniform draw in ``[0, base * 2**attempt]``, capped), so many stores retrying at once do
-not hit the server in lockstep.
+An attempt (`asc_pipelines.sources.transport`) says whether its failure is worth another try; the
+retry loop here decides whether one is made. Waits are exponential with full jitter (a uniform
+draw in ``[0, base * 2**attempt]``, capped), so many stores retrying at once do not hit the server
+in lockstep.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 import requests
 
@@ -22,14 +21,6 @@ from asc_pipelines.sources.errors import SourceError
 from asc_pipelines.sources.tick_guard import TickGuard, TickLimitReached
 
 USER_AGENT = f"asc_pipelines/0.1 (Language=Python/{platform.python_version()})"
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-# Transport failures worth another try: no response, a timeout, or a body cut short.
-TRANSPORT_ERRORS: tuple[type[Exception], ...] = (
-    requests.exceptions.ConnectionError,
-    requests.exceptions.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
 BACKOFF_CAP_SECONDS = 60.0
 # A server that refuses connections or does not answer in time gets one more try, not five.
 SLOW_OR_DOWN_RETRIES = 1
@@ -43,35 +34,6 @@ def backoff_delay(
     """Seconds before retry ``attempt + 1``: full jitter, uniform in ``[0, min(cap, base*2^n)]``."""
     ceiling = min(cap, base * (2**attempt))
     return (rng or random).uniform(0.0, ceiling)
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    """The exception and everything it wraps (causes, contexts, urllib3's ``reason``, args)."""
-    seen: list[BaseException] = []
-    todo: list[object] = [exc]
-    while todo:
-        item = todo.pop()
-        if not isinstance(item, BaseException) or any(item is s for s in seen):
-            continue
-        seen.append(item)
-        todo += [item.__cause__, item.__context__, getattr(item, "reason", None), *item.args]
-    return seen
-
-
-def describe_transport_error(exc: BaseException, url: str) -> tuple[str, str]:
-    """(kind, one short line) for a failed connection: ``refused``, ``timeout``, ``reset`` or
-    ``other``. The line names the host, never the query string or a credential."""
-    host = urlsplit(url).netloc or url
-    chain = _chain(exc)
-    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "Connection refused" in str(
-        exc
-    ):
-        return "refused", f"connection refused by {host}"
-    if any(isinstance(e, requests.exceptions.Timeout | TimeoutError) for e in chain):
-        return "timeout", f"{host} did not answer in time ({type(exc).__name__})"
-    if any(isinstance(e, ConnectionResetError) for e in chain) or "reset" in str(exc).lower():
-        return "reset", f"connection to {host} was reset ({type(exc).__name__})"
-    return "other", f"{type(exc).__name__} talking to {host}"
 
 
 def call_with_retries(

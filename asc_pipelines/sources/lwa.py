@@ -7,65 +7,51 @@ authorization) and ``invalid_client`` (wrong app credentials) are permanent: `Au
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
+from typing import Any
 
 import requests
 
 from asc_pipelines.sources.errors import AuthError, SourceError, scrub
-from asc_pipelines.sources.http import (
-    RETRYABLE_STATUSES,
-    TRANSPORT_ERRORS,
-    ServerClock,
-    call_with_retries,
-    describe_transport_error,
-)
-from asc_pipelines.sources.tick_guard import TickGuard, TickLimitReached, host_of
+from asc_pipelines.sources.tick_guard import TickLimitReached
+from asc_pipelines.sources.transport import Transport
 
 REFRESH_MARGIN_SECONDS = 300.0
 _OPERATION = "LWA token refresh"
+_FORM = {"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"}
 
 
 class LwaTokenProvider:
-    """Holds one seller authorization (refresh token) and hands out fresh access tokens."""
+    """Holds one seller authorization (refresh token) and hands out fresh access tokens.
+
+    It talks through the SP-API client's transport: the same session, retries, tick guard and
+    server clock (a token response's ``Date`` sets Amazon's time before the first SP-API call).
+    """
 
     def __init__(
         self,
         *,
-        session: requests.Session,
+        transport: Transport,
         token_url: str,
         client_id: str,
         client_secret: str,
         refresh_token: str,
-        timeout: float,
-        max_retries: int,
-        backoff_base: float,
-        sleep: Callable[[float], None],
         monotonic: Callable[[], float],
-        clock: ServerClock | None = None,
-        rng: random.Random | None = None,
         name: str = "store",
-        guard: TickGuard | None = None,
     ) -> None:
-        self._session = session
+        self._transport = transport
         self._token_url = token_url
         self._client_id = client_id
         self._client_secret = client_secret
         self._refresh_token = refresh_token
-        self._timeout = timeout
-        self._max_retries = max_retries
-        self._backoff_base = backoff_base
-        self._sleep = sleep
         self._monotonic = monotonic
-        self._clock = clock
-        self._rng = rng
         self._access_token: str | None = None
         self._refresh_at = 0.0
+        self._dialect = _LwaDialect(self.secrets)
         self.refresh_count = 0
         self.name = name
         # A failed refresh is remembered under this key for the rest of the tick.
         self.breaker = f"{_OPERATION} for {name}"
-        self.guard = guard or TickGuard(None)
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a message."""
@@ -90,16 +76,14 @@ class LwaTokenProvider:
             "client_secret": self._client_secret,
         }
         started = self._monotonic()
+        url = self._token_url
         try:
-            body = call_with_retries(
-                lambda: self._attempt(form),
-                max_retries=self._max_retries,
-                backoff_base=self._backoff_base,
-                sleep=self._sleep,
-                rng=self._rng,
-                guard=self.guard,
+            body = self._transport.retrying(
+                lambda: self._transport.send(
+                    _OPERATION, "POST", url, self._dialect, data=form, headers=_FORM
+                ),
                 operation=_OPERATION,
-                host=host_of(self._token_url),
+                url=url,
                 breakers=(self.breaker,),
             )
         except TickLimitReached:
@@ -107,7 +91,7 @@ class LwaTokenProvider:
         except SourceError as exc:
             # Every dataset of this store would ask again, each with its own retries: once
             # is enough for this tick.
-            self.guard.trip(self.breaker, f"{_OPERATION} for {self.name} failed: {exc}")
+            self._transport.guard.trip(self.breaker, f"{_OPERATION} for {self.name} failed: {exc}")
             raise
         token = body.get("access_token")
         if not isinstance(token, str) or not token:
@@ -117,45 +101,37 @@ class LwaTokenProvider:
         self._refresh_at = started + max(0.0, expires_in - REFRESH_MARGIN_SECONDS)
         self.refresh_count += 1
 
-    def _attempt(self, form: dict[str, str]) -> dict:
-        try:
-            response = self._session.post(
-                self._token_url,
-                data=form,
-                headers={"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"},
-                timeout=self.guard.timeout(self._timeout),
-            )
-        except TRANSPORT_ERRORS as exc:
-            kind, detail = describe_transport_error(exc, self._token_url)
-            raise SourceError(
-                f"{_OPERATION} failed (no response): {scrub(detail, self.secrets())}",
-                retryable=True,
-                transport=kind,
-            ) from None
-        if self._clock is not None:
-            self._clock.observe(response)
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if response.status_code == 200:
-            if not isinstance(body, dict):
-                raise SourceError(
-                    f"{_OPERATION} failed: HTTP 200 with a body that is not JSON", retryable=True
-                )
-            return body
+
+class _LwaDialect:
+    """LWA's OAuth errors: ``{"error": "invalid_grant", "error_description": ...}``. A refused
+    grant or client is permanent (`AuthError`); only the transient statuses are tried again."""
+
+    def __init__(self, secrets: Callable[[], list[str]]) -> None:
+        self._secrets = secrets
+
+    def no_response(self, operation: str, kind: str, detail: str) -> SourceError:
+        return SourceError(
+            f"{operation} failed (no response): {scrub(detail, self._secrets())}",
+            retryable=True,
+            transport=kind,
+        )
+
+    def unreadable(self, operation: str, status: int) -> SourceError:
+        return SourceError(
+            f"{operation} failed: HTTP {status} with a body that is not JSON", retryable=True
+        )
+
+    def error_answer(
+        self, operation: str, response: requests.Response, body: Any, retryable: bool
+    ) -> SourceError:
         error = body.get("error", "") if isinstance(body, dict) else ""
         description = body.get("error_description", "") if isinstance(body, dict) else ""
         detail = scrub(
-            f"{error}: {description}" if error else (response.text or "")[:200], self.secrets()
+            f"{error}: {description}" if error else (response.text or "")[:200], self._secrets()
         )
-        if response.status_code in RETRYABLE_STATUSES:
-            raise SourceError(
-                f"{_OPERATION} failed (HTTP {response.status_code}): {detail}", retryable=True
-            )
-        raise AuthError(
-            f"{_OPERATION} failed (HTTP {response.status_code}): {detail}",
-            operation="lwaToken",
-            http_status=response.status_code,
-            code=error or None,
+        message = f"{operation} failed (HTTP {response.status_code}): {detail}"
+        if retryable:
+            return SourceError(message, retryable=True)
+        return AuthError(
+            message, operation="lwaToken", http_status=response.status_code, code=error or None
         )

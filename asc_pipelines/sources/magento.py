@@ -22,15 +22,9 @@ import requests
 from asc_pipelines import constants
 from asc_pipelines.config import AttributeCodes, MagentoConfig
 from asc_pipelines.sources.errors import AuthError, MagentoError, scrub
-from asc_pipelines.sources.http import (
-    RETRYABLE_STATUSES,
-    TRANSPORT_ERRORS,
-    ServerClock,
-    call_with_retries,
-    describe_transport_error,
-    new_session,
-)
-from asc_pipelines.sources.tick_guard import TickGuard, TickLimitReached, host_of
+from asc_pipelines.sources.http import ServerClock
+from asc_pipelines.sources.tick_guard import TickGuard, TickLimitReached
+from asc_pipelines.sources.transport import Transport
 
 _PLACEHOLDER = re.compile(r"%(\w+)")
 # A refused admin token is remembered for the rest of the tick under this key.
@@ -125,15 +119,18 @@ class MagentoClient:
         self._password = password
         self._integration_token = token
         self._admin_token: str | None = None
-        self._timeout = timeout
-        self._max_retries = max_retries
-        self._backoff_base = backoff_base
-        self._sleep = sleep
-        self._rng = rng
-        self._session = new_session(session)
         self._clock = ServerClock(monotonic)
-        self._host = host_of(self.base_url)
-        self.guard = guard or TickGuard(None)
+        self._transport = Transport(
+            session=session,
+            timeout=timeout,
+            max_retries=max_retries,
+            backoff_base=backoff_base,
+            sleep=sleep,
+            rng=rng,
+            guard=guard,
+            clock=self._clock,
+        )
+        self._dialect = _MagentoDialect(self._secrets)
         self.admin_token_fetches = 0
 
     @classmethod
@@ -181,23 +178,17 @@ class MagentoClient:
     def _fetch_admin_token(self) -> str:
         body = {"username": self._username, "password": self._password}
         try:
-            token = call_with_retries(
-                lambda: self._attempt(
-                    "admin token", "POST", "/rest/V1/integration/admin/token", None, body, False
-                ),
-                max_retries=self._max_retries,
-                backoff_base=self._backoff_base,
-                sleep=self._sleep,
-                rng=self._rng,
-                guard=self.guard,
-                operation="Magento admin token",
-                host=self._host,
+            token = self._send(
+                "admin token",
+                "POST",
+                "/rest/V1/integration/admin/token",
+                json=body,
                 breakers=(ADMIN_TOKEN_BREAKER,),
             )
         except TickLimitReached:
             raise
         except MagentoError as exc:
-            self.guard.trip(ADMIN_TOKEN_BREAKER, str(exc))
+            self._transport.guard.trip(ADMIN_TOKEN_BREAKER, str(exc))
             if exc.http_status in (400, 401, 403):
                 raise AuthError(
                     str(exc),
@@ -213,15 +204,12 @@ class MagentoClient:
 
     def _get(self, operation: str, path: str, params: dict[str, str] | None = None) -> Any:
         def run() -> Any:
-            return call_with_retries(
-                lambda: self._attempt(operation, "GET", path, params, None, True),
-                max_retries=self._max_retries,
-                backoff_base=self._backoff_base,
-                sleep=self._sleep,
-                rng=self._rng,
-                guard=self.guard,
-                operation=f"Magento {operation}",
-                host=self._host,
+            return self._send(
+                operation,
+                "GET",
+                path,
+                params=params,
+                authorized=True,
                 breakers=(ADMIN_TOKEN_BREAKER,) if self._integration_token is None else (),
             )
 
@@ -234,52 +222,30 @@ class MagentoClient:
             self._admin_token = None
             return run()
 
-    def _attempt(
+    def _send(
         self,
         operation: str,
         method: str,
         path: str,
-        params: dict[str, str] | None,
-        body: dict[str, Any] | None,
-        authorized: bool,
+        *,
+        breakers: tuple[str, ...],
+        authorized: bool = False,
+        **request: Any,
     ) -> Any:
-        headers = {"Accept": "application/json"}
-        if authorized:
-            headers["Authorization"] = f"Bearer {self._bearer()}"
-        try:
-            response = self._session.request(
-                method,
-                self.base_url + path,
-                params=params,
-                json=body,
-                headers=headers,
-                timeout=self.guard.timeout(self._timeout),
+        """One call with retries: the JSON body of a 200 answer, unless the tick's guard or one of
+        ``breakers`` stops it first."""
+        url = self.base_url + path
+
+        def attempt() -> Any:
+            headers = {"Accept": "application/json"}
+            if authorized:
+                headers["Authorization"] = f"Bearer {self._bearer()}"
+            return self._transport.send(
+                operation, method, url, self._dialect, json_object=False, headers=headers, **request
             )
-        except TRANSPORT_ERRORS as exc:
-            kind, detail = describe_transport_error(exc, self.base_url)
-            raise MagentoError(
-                operation, None, scrub(detail, self._secrets()), retryable=True, transport=kind
-            ) from None
-        self._clock.observe(response)
-        try:
-            parsed = response.json()
-        except ValueError:
-            parsed = None
-            if response.status_code == 200:
-                raise MagentoError(
-                    operation, 200, "the body is not valid JSON", retryable=True
-                ) from None
-        if response.status_code == 200:
-            return parsed
-        if isinstance(parsed, dict) and "message" in parsed:
-            message = substitute_placeholders(str(parsed["message"]), parsed.get("parameters"))
-        else:
-            message = (response.text or response.reason or "")[:200]
-        raise MagentoError(
-            operation,
-            response.status_code,
-            scrub(message, self._secrets()),
-            retryable=response.status_code in RETRYABLE_STATUSES,
+
+        return self._transport.retrying(
+            attempt, operation=f"Magento {operation}", url=url, breakers=breakers
         )
 
     def _path(self, endpoint: str) -> str:
@@ -365,6 +331,33 @@ class MagentoClient:
             sort=ORDER_SORT,
             key=lambda item: item.get("entity_id"),
             filters=filters,
+        )
+
+
+class _MagentoDialect:
+    """Magento's errors: ``{"message": "%fieldName is a required field.", "parameters": ...}``,
+    placeholders substituted; credentials scrubbed from every message."""
+
+    def __init__(self, secrets: Callable[[], list[str]]) -> None:
+        self._secrets = secrets
+
+    def no_response(self, operation: str, kind: str, detail: str) -> MagentoError:
+        return MagentoError(
+            operation, None, scrub(detail, self._secrets()), retryable=True, transport=kind
+        )
+
+    def unreadable(self, operation: str, status: int) -> MagentoError:
+        return MagentoError(operation, status, "the body is not valid JSON", retryable=True)
+
+    def error_answer(
+        self, operation: str, response: requests.Response, body: Any, retryable: bool
+    ) -> MagentoError:
+        if isinstance(body, dict) and "message" in body:
+            message = substitute_placeholders(str(body["message"]), body.get("parameters"))
+        else:
+            message = (response.text or response.reason or "")[:200]
+        return MagentoError(
+            operation, response.status_code, scrub(message, self._secrets()), retryable=retryable
         )
 
 

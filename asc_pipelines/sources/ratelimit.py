@@ -10,7 +10,8 @@ One `RateLimiter` per client instance, i.e. per store.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from asc_pipelines import constants
 
@@ -88,8 +89,13 @@ class RateLimiter:
             )
         return self._buckets[operation]
 
-    def acquire(self, operation: str) -> float:
-        return self.bucket(operation).acquire()
-
-    def settle(self, operation: str) -> None:
-        self.bucket(operation).settle()
+    @contextmanager
+    def pacing(self, operation: str) -> Iterator[None]:
+        """Hold a request of ``operation`` to its bucket: wait for a token before it is sent, and
+        forfeit refill for the time it is in flight (`TokenBucket.settle`) when it returns."""
+        bucket = self.bucket(operation)
+        bucket.acquire()
+        try:
+            yield
+        finally:
+            bucket.settle()

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from asc_pipelines.config import AscConfig, StoreConfig
 from asc_pipelines.sources.magento import MagentoClient
-from asc_pipelines.sources.spapi import SpApiClient
+from asc_pipelines.sources.spapi.client import SpApiClient
 from asc_pipelines.sources.tick_guard import TickGuard
 
 

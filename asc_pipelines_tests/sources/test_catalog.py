@@ -13,8 +13,12 @@ import pytest
 from asc_pipelines.sandbox import credentials
 from asc_pipelines.sandbox.generate import generate_world
 from asc_pipelines.sandbox.server import SandboxServer
-from asc_pipelines.sources.catalog import CatalogMatch, match_identifiers, normalize_identifier
-from asc_pipelines.sources.spapi import SpApiClient
+from asc_pipelines.sources.spapi.catalog_matches import (
+    CatalogMatch,
+    match_identifiers,
+    normalize_identifier,
+)
+from asc_pipelines.sources.spapi.client import SpApiClient
 from asc_pipelines_tests.sandbox.worlds import build_tiny_world
 
 US = "ATVPDKIKX0DER"

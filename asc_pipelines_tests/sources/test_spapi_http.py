@@ -11,7 +11,7 @@ import pytest
 from werkzeug.wrappers import Request, Response
 
 from asc_pipelines.sources.errors import AuthError, SourceError, SpApiError
-from asc_pipelines.sources.spapi import SpApiClient
+from asc_pipelines.sources.spapi.client import SpApiClient
 
 from .conftest import FakeTime, ScriptedServer
 

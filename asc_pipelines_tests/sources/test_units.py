@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from asc_pipelines.config import AttributeCodes
+from asc_pipelines.constants import UsagePlan
 from asc_pipelines.sources.download import charset_from_content_type, is_gzip, python_charset
 from asc_pipelines.sources.errors import SourceError, SpApiError, scrub
 from asc_pipelines.sources.http import backoff_delay, call_with_retries
@@ -45,6 +46,19 @@ def test_token_bucket_forfeits_refill_while_a_request_is_in_flight() -> None:
     clock.now += 5  # the request took five seconds
     bucket.settle()
     assert bucket.acquire() == pytest.approx(1.0)
+
+
+def test_pacing_holds_a_token_while_the_request_is_in_flight_even_when_it_fails() -> None:
+    clock = FakeTime()
+    limiter = RateLimiter(
+        scale=1, monotonic=clock.monotonic, sleep=clock.sleep, plans={"op": UsagePlan(1.0, 1)}
+    )
+    with pytest.raises(ConnectionError), limiter.pacing("op"):
+        clock.now += 5  # five seconds on the wire, then the connection fails
+        raise ConnectionError
+    with limiter.pacing("op"):
+        pass
+    assert clock.sleeps == [pytest.approx(1.0)]  # the flight time did not refill the bucket
 
 
 def test_rate_limiter_scales_usage_plans() -> None:
