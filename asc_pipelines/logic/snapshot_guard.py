@@ -1,7 +1,7 @@
 """The snapshot guard: a store's new listings snapshot that shrank too much is refused.
 
 A report that suddenly holds far fewer listings than the last good one is more likely a truncated
-or partial report than a seller who delisted half the catalog overnight. ``_replace_snapshot``
+or partial report than a seller who delisted half the catalog overnight. ``land_listing_report``
 asks ``shrink_verdict`` before it swaps the new rows in; a refused snapshot raises
 ``SnapshotRejected``, the store keeps its last good snapshot, and the refusal lands in
 ``raw.api_errors`` with code ``snapshot_shrank`` (the blocking check ``snapshot_not_shrunk``

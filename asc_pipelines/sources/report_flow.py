@@ -7,6 +7,10 @@ either downloads the finished document (``done``), hands the request back to be 
 next tick (``pending``), or reports why Amazon gave up (``failed``: FATAL, or CANCELLED which
 Amazon also uses for "no data"). A request older than `MAX_REQUEST_AGE` is abandoned and a new one
 created, so a report stuck in Amazon's queue cannot block a store forever.
+
+Between ticks the request lives in ``raw.report_requests`` (`warehouse.report_requests`):
+`settle_unfinished` keeps a pending one and forgets a failed one, `forget_unknown_request` forgets
+one Amazon no longer knows.
 """
 
 from __future__ import annotations
@@ -18,25 +22,24 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
+import duckdb
+
 from asc_pipelines import constants
 from asc_pipelines.sources.download import DEFAULT_REPORT_CHARSET, DownloadedReport
 from asc_pipelines.sources.errors import SourceError
-from asc_pipelines.sources.spapi import SpApiClient
+from asc_pipelines.sources.spapi.client import SpApiClient
 from asc_pipelines.sources.tick_guard import TickLimitReached
+from asc_pipelines.warehouse.records import record_api_error
+from asc_pipelines.warehouse.report_requests import (
+    ReportRequest,
+    forget_in_flight,
+    keep_in_flight,
+)
 
 MAX_REQUEST_AGE = timedelta(hours=1)
 CLOCK_SKEW_TOLERANCE = timedelta(minutes=5)
-
-
-@dataclass(frozen=True)
-class ReportRequest:
-    """A report Amazon is building for us; the caller persists it between ticks."""
-
-    report_id: str
-    report_type: str
-    requested_at: datetime  # Amazon's clock
-    status: str
-    document_id: str | None = None
+# getReport / getReportDocument answers meaning the report in flight is gone for good.
+FORGOTTEN_REQUEST_STATUSES = frozenset({400, 404})
 
 
 @dataclass(frozen=True)
@@ -146,3 +149,45 @@ def _download(
             raise
         document = client.get_report_document(document_id)
         return client.download_report_document(document, dest, default_charset=default_charset)
+
+
+def settle_unfinished(
+    conn: duckdb.DuckDBPyConnection,
+    store_id: str,
+    outcome: ReportOutcome,
+    *,
+    report_type: str,
+    now: datetime,
+    run_id: str | None,
+) -> str:
+    """Keep a pending request for the next tick; forget a failed one and record Amazon's verdict.
+
+    Returns the outcome's message. ``now`` is the source's clock (`warehouse.source_clock`). A done
+    report is not settled here: its caller lands it.
+    """
+    assert outcome.state != "done", "a done report is landed, not settled"
+    if outcome.state == "pending":
+        assert outcome.request is not None
+        keep_in_flight(conn, store_id, outcome.request, now)
+        return outcome.message
+    forget_in_flight(conn, store_id, report_type)
+    record_api_error(
+        conn,
+        store_id=store_id,
+        operation="getReport",
+        http_status=None,
+        code=(outcome.request.status if outcome.request else None) or "FAILED",
+        message=outcome.message,
+        occurred_at=now,
+        run_id=run_id,
+    )
+    return outcome.message
+
+
+def forget_unknown_request(
+    conn: duckdb.DuckDBPyConnection, store_id: str, report_type: str, error: BaseException
+) -> None:
+    """Forget the store's request when ``error`` says Amazon no longer knows it (expired, or
+    another server's id), so the next tick requests a new report."""
+    if getattr(error, "http_status", None) in FORGOTTEN_REQUEST_STATUSES:
+        forget_in_flight(conn, store_id, report_type)

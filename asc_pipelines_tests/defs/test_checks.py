@@ -2,7 +2,7 @@
 
 Small stand-in assets with the real asset keys write hand-made rows into the warehouse (real
 schema); the checks under test are the real ones, evaluated by ``dg.materialize`` after them. The
-stand-in snapshot asset applies the snapshot guard the way ``_replace_snapshot`` does.
+stand-in snapshot asset applies the snapshot guard the way ``land_listing_report`` does.
 """
 
 from collections.abc import Mapping, Sequence
@@ -106,7 +106,7 @@ def _snapshot_asset(snapshots: Mapping[str, int], max_shrink_share: float = 0.5)
             tick = conn.execute("SELECT count(*) FROM raw.amazon_listing_snapshots").fetchone()[0]
             at = T0 + timedelta(minutes=5 * int(tick))
             for store_id, n in snapshots.items():
-                # What _replace_snapshot does, minus the report staging.
+                # What land_listing_report does, minus the report staging.
                 verdict = shrink_verdict(previous_row_count(conn, store_id), n, max_shrink_share)
                 try:
                     if not verdict.accepted:

@@ -15,10 +15,10 @@ from asc_pipelines.constants import REPORT_TYPE_ALL_LISTINGS, marketplace
 from asc_pipelines.sandbox import credentials
 from asc_pipelines.sandbox.generate import generate_world
 from asc_pipelines.sandbox.server import SandboxServer
+from asc_pipelines.sources.listings_report import stage_listing_report
 from asc_pipelines.sources.magento import MagentoClient, product_rows
 from asc_pipelines.sources.report_flow import ReportOutcome, advance_report
-from asc_pipelines.sources.reports import stage_listing_report
-from asc_pipelines.sources.spapi import SpApiClient
+from asc_pipelines.sources.spapi.client import SpApiClient
 
 RATE_SCALE = 50.0
 

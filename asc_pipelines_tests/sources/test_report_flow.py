@@ -7,11 +7,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from asc_pipelines.sources.download import DownloadedReport
-from asc_pipelines.sources.report_flow import ReportRequest, advance_report
+from asc_pipelines.sources.errors import SpApiError
+from asc_pipelines.sources.report_flow import advance_report, forget_unknown_request
 from asc_pipelines.sources.tick_guard import TickGuard, TickLimitReached
+from asc_pipelines.warehouse.report_requests import (
+    ReportRequest,
+    keep_in_flight,
+    requests_in_flight,
+)
+from asc_pipelines_tests.warehouse.memory_warehouse import memory_warehouse
 
 from .conftest import FakeTime
 
@@ -114,3 +122,21 @@ def test_an_open_breaker_while_polling_is_a_failure_not_a_wait(
     client.stop_after_polls = TickLimitReached("getReport not attempted: refused")
     with pytest.raises(TickLimitReached, match="refused"):
         tick(client, None, fake_time, tmp_path)
+
+
+@pytest.fixture
+def warehouse() -> duckdb.DuckDBPyConnection:
+    return memory_warehouse()
+
+
+@pytest.mark.parametrize(("status", "forgotten"), [(404, True), (400, True), (503, False)])
+def test_a_request_amazon_no_longer_knows_is_forgotten(
+    warehouse: duckdb.DuckDBPyConnection, status: int, forgotten: bool
+) -> None:
+    request = ReportRequest("R1", "GET_MERCHANT_LISTINGS_ALL_DATA", NOW, "IN_QUEUE")
+    keep_in_flight(warehouse, "us", request, NOW)
+    error = SpApiError("getReport", status, "NotFound", "no such report")
+    forget_unknown_request(warehouse, "us", request.report_type, error)
+    forget_unknown_request(warehouse, "us", request.report_type, RuntimeError("no answer"))
+    kept = requests_in_flight(warehouse, request.report_type)
+    assert kept == ({} if forgotten else {"us": request})

@@ -11,159 +11,79 @@ Each store sends at most ``asin_lookup_requests_per_tick`` requests per tick; wh
 for the next tick (the status asset reports those products as ``asin_lookup_pending``).
 """
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from asc_pipelines import constants
 from asc_pipelines.config import AscConfig, StoreConfig
 from asc_pipelines.defs.metadata import markdown_table, table_metadata
 from asc_pipelines.defs.options import warehouse_asset
 from asc_pipelines.defs.resources import AmazonCredentials, AscSettings
-from asc_pipelines.sources.catalog import match_identifiers
-from asc_pipelines.sources.errors import SourceError
+from asc_pipelines.logic.asin_lookups import KINDS, answer_kind, read_candidates
+from asc_pipelines.sources.asin_lookups import StoreLookups, look_up_asins
 from asc_pipelines.sync.clients import spapi_client, tick_guard
 from asc_pipelines.sync.stores import StoreFetch, fetch_all, record_failure
+from asc_pipelines.warehouse.asin_lookups import write_lookups
 from asc_pipelines.warehouse.records import record_fetch
 from asc_pipelines.warehouse.schema import ensure_schema
 from asc_pipelines.warehouse.source_clock import failure_time, settle_source_times
-from asc_pipelines.warehouse.transaction import transaction
 
 DATASET = "asin_lookups"
 OPERATION = "searchCatalogItems"
-# The identifier types core.product_eligibility.lookup_type holds (Catalog Items API names).
-LOOKUP_TYPES = ("UPC", "ISBN", "EAN", "GTIN")
-BATCH_SIZE = constants.CATALOG_SEARCH_MAX_IDENTIFIERS
-INCLUDED_DATA = ("summaries", "identifiers", "relationships")
-# How an answer reads: no ASIN, several ASINs, one variation parent, one listable ASIN.
-KINDS = ("single", "several", "variation_parent", "nothing")
 COUNT_KEYS = ("needed", "looked_up", "pending", "requests", *KINDS)
 
-# Distinct identifiers of a store's products that need an ASIN from the catalog, with the time of
-# the marketplace's cached answer (NULL when never asked); the age check uses Amazon's clock.
-_CANDIDATES_SQL = f"""
-SELECT
-    e.lookup_type,
-    e.lookup_gtin14,
-    min(e.lookup_value) AS lookup_value,
-    any_value(epoch_ms(l.looked_up_at)) AS looked_up_ms,
-    count(*) AS products
-FROM core.product_eligibility e
-LEFT JOIN core.asin_lookups l
-    ON l.marketplace_id = ? AND l.identifier_type = e.lookup_type AND l.gtin14 = e.lookup_gtin14
-WHERE e.store_id = ?
-  AND e.eligible
-  AND e.amazon_asin IS NULL
-  AND e.lookup_gtin14 IS NOT NULL
-  AND e.lookup_value IS NOT NULL
-  AND e.lookup_type IN ({", ".join(f"'{t}'" for t in LOOKUP_TYPES)})
-  AND NOT EXISTS (
-      SELECT 1 FROM core.product_matches m
-      WHERE m.store_id = e.store_id AND m.magento_sku = e.magento_sku
-  )
-GROUP BY e.lookup_type, e.lookup_gtin14
-ORDER BY e.lookup_type, e.lookup_gtin14
-"""
 
-
-@dataclass(frozen=True)
-class Candidate:
-    """One identifier a store's unlisted products are waiting on."""
-
-    lookup_type: str
-    gtin14: str
-    value: str
-    looked_up_ms: int | None
-    products: int
-
-
-@dataclass(frozen=True)
-class LookupRow:
-    """One ``core.asin_lookups`` row."""
-
-    identifier_type: str
-    gtin14: str
-    identifier: str
-    asins: tuple[str, ...]
-    variation_parent_asins: tuple[str, ...]
-    looked_up_at: datetime
-
-    @property
-    def kind(self) -> str:
-        """How the status asset will read it: nothing, several, variation_parent or single."""
-        if not self.asins:
-            return "nothing"
-        if len(self.asins) > 1:
-            return "several"
-        if self.variation_parent_asins:
-            return "variation_parent"
-        return "single"
-
-
-@dataclass
-class StoreLookups:
-    """What one store's look-ups of this tick produced."""
-
-    needed: int = 0
-    requests: int = 0
-    rows: list[LookupRow] = field(default_factory=list)
-    error: SourceError | None = None  # a request failed; the rows before it are kept
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    @property
-    def pending(self) -> int:
-        return self.needed - len(self.rows)
-
-
-def read_candidates(conn: duckdb.DuckDBPyConnection, store: StoreConfig) -> list[Candidate]:
-    """Every distinct identifier the store's eligible, unlisted, ASIN-less products carry."""
-    rows = conn.execute(_CANDIDATES_SQL, [store.marketplace_id, store.id]).fetchall()
-    return [Candidate(t, g, v, None if ms is None else int(ms), int(n)) for t, g, v, ms, n in rows]
-
-
-def due(candidates: list[Candidate], now: datetime, max_age_hours: float) -> list[Candidate]:
-    """The candidates without an answer younger than ``max_age_hours`` at ``now``."""
-    cutoff_ms = (now - timedelta(hours=max_age_hours)).timestamp() * 1000
-    return [c for c in candidates if c.looked_up_ms is None or c.looked_up_ms <= cutoff_ms]
-
-
-def batches(candidates: list[Candidate]) -> list[list[Candidate]]:
-    """Requests in order: per identifier type, up to 20 identifiers each."""
-    result: list[list[Candidate]] = []
-    for lookup_type in sorted({c.lookup_type for c in candidates}):
-        same = [c for c in candidates if c.lookup_type == lookup_type]
-        result += [same[i : i + BATCH_SIZE] for i in range(0, len(same), BATCH_SIZE)]
-    return result
-
-
-def _write_lookups(
-    conn: duckdb.DuckDBPyConnection, marketplace_id: str, rows: list[LookupRow]
-) -> None:
-    """Upsert a store's answers, all or nothing."""
-    if not rows:
-        return
-    with transaction(conn):
-        conn.executemany(
-            "INSERT OR REPLACE INTO core.asin_lookups "
-            "(marketplace_id, identifier_type, gtin14, identifier, asins, "
-            "variation_parent_asins, looked_up_at) "
-            "VALUES (?, ?, ?, ?, ?::VARCHAR[], ?::VARCHAR[], ?)",
-            [
-                [
-                    marketplace_id,
-                    row.identifier_type,
-                    row.gtin14,
-                    row.identifier,
-                    list(row.asins),
-                    list(row.variation_parent_asins),
-                    row.looked_up_at,
-                ]
-                for row in rows
-            ],
+def _land(
+    conn: duckdb.DuckDBPyConnection,
+    store: StoreConfig,
+    result: StoreFetch[StoreLookups],
+    *,
+    now: datetime,
+    run_id: str,
+) -> tuple[str, int | None, str | None]:
+    """Upsert one store's answers, or record why its look-ups failed: (outcome, rows, message)."""
+    lookups = result.value if result.ok else None
+    error: BaseException | None = result.error
+    message = None
+    outcome = "failed"
+    rows = None
+    if lookups is not None:
+        try:
+            write_lookups(conn, store.marketplace_id, lookups.rows)
+            rows, outcome = len(lookups.rows), "ok"
+            error = lookups.error
+            if lookups.pending:
+                message = f"{lookups.pending} identifiers wait for the next tick"
+        except Exception as exc:  # this store's answers are asked again next tick
+            error = exc
+    if error is not None:
+        failure = record_failure(
+            conn,
+            error,
+            store_id=store.id,
+            default_operation=OPERATION,
+            occurred_at=now,
+            run_id=run_id,
         )
+        outcome, message = "failed", failure
+    return outcome, rows, message
+
+
+def _counts(lookups: StoreLookups | None, rows: int | None) -> dict[str, int | None]:
+    """The summary's counts of one store: needed, looked up, pending, requests, and per kind."""
+    if lookups is None:
+        return dict.fromkeys(COUNT_KEYS)
+    written = rows or 0
+    answered = lookups.rows if written else []
+    return {
+        "needed": lookups.needed,
+        "looked_up": written,
+        "pending": lookups.needed - written,
+        "requests": lookups.requests,
+        **{k: sum(1 for r in answered if answer_kind(r) == k) for k in KINDS},
+    }
 
 
 @warehouse_asset(
@@ -195,37 +115,13 @@ def asin_lookups(
 
     def fetch(store_id: str) -> StoreLookups:
         store = cfg.store(store_id)
-        client = spapi_client(cfg, store, amazon_credentials, guard)
-        client.ensure_access_token()  # fails fast on bad credentials; learns Amazon's clock
-        todo = due(candidates[store_id], client.server_now(), matching.asin_lookup_max_age_hours)
-        result = StoreLookups(needed=len(todo))
-        for batch in batches(todo)[: matching.asin_lookup_requests_per_tick]:
-            values = [c.value for c in batch]
-            identifiers_type = batch[0].lookup_type
-            result.requests += 1
-            try:
-                items = client.search_catalog_items(
-                    store.marketplace_id, values, identifiers_type, included_data=INCLUDED_DATA
-                )
-            except SourceError as exc:  # the answers so far are kept; the rest waits a tick
-                result.error = exc
-                break
-            matches = match_identifiers(values, identifiers_type, items, store.marketplace_id)
-            answered_at = client.server_now()
-            for candidate in batch:
-                match = matches[candidate.value]
-                result.rows.append(
-                    LookupRow(
-                        identifier_type=candidate.lookup_type,
-                        gtin14=candidate.gtin14,
-                        identifier=candidate.value,
-                        asins=match.asins,
-                        variation_parent_asins=match.variation_parent_asins,
-                        looked_up_at=answered_at,
-                    )
-                )
-        result.now = client.server_now()
-        return result
+        return look_up_asins(
+            spapi_client(cfg, store, amazon_credentials, guard),
+            store.marketplace_id,
+            candidates[store_id],
+            max_age_hours=matching.asin_lookup_max_age_hours,
+            max_requests=matching.asin_lookup_requests_per_tick,
+        )
 
     fetched = fetch_all(
         [s.id for s in cfg.stores], fetch, log=context.log.warning, trace=context.log.debug
@@ -240,29 +136,7 @@ def asin_lookups(
             result: StoreFetch[StoreLookups] = fetched[store.id]
             lookups = result.value if result.ok else None
             now = times[store.id] if lookups is not None else failure_time(conn, store.id)
-            error: BaseException | None = result.error
-            message = None
-            outcome = "failed"
-            rows = None
-            if lookups is not None:
-                try:
-                    _write_lookups(conn, store.marketplace_id, lookups.rows)
-                    rows, outcome = len(lookups.rows), "ok"
-                    error = lookups.error
-                    if lookups.pending:
-                        message = f"{lookups.pending} identifiers wait for the next tick"
-                except Exception as exc:  # this store's answers are asked again next tick
-                    error = exc
-            if error is not None:
-                failure = record_failure(
-                    conn,
-                    error,
-                    store_id=store.id,
-                    default_operation=OPERATION,
-                    occurred_at=now,
-                    run_id=run_id,
-                )
-                outcome, message = "failed", failure
+            outcome, rows, message = _land(conn, store, result, now=now, run_id=run_id)
             record_fetch(
                 conn,
                 run_id=run_id,
@@ -275,17 +149,8 @@ def asin_lookups(
                 message=message,
                 finished_at=now,
             )
-            counts: dict[str, int | None] = dict.fromkeys(COUNT_KEYS)
+            counts = _counts(lookups, rows)
             if lookups is not None:
-                written = rows or 0
-                answered = lookups.rows if written else []
-                counts = {
-                    "needed": lookups.needed,
-                    "looked_up": written,
-                    "pending": lookups.needed - written,
-                    "requests": lookups.requests,
-                    **{k: sum(1 for r in answered if r.kind == k) for k in KINDS},
-                }
                 per_store[store.id] = {k: int(v or 0) for k, v in counts.items()}
             seconds = f"{result.seconds:.1f}"
             summary.append([store.id, outcome, *counts.values(), seconds, message])

@@ -1,10 +1,8 @@
 """``amazon_listing_issues``: what Amazon says is wrong with each store's listings."""
 
 from datetime import datetime
-from typing import Any
 
 import dagster as dg
-import duckdb
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
@@ -12,67 +10,16 @@ from asc_pipelines.config import AscConfig
 from asc_pipelines.defs.metadata import markdown_table, rows_per_store, table_metadata
 from asc_pipelines.defs.options import warehouse_asset
 from asc_pipelines.defs.resources import AmazonCredentials, AscSettings
+from asc_pipelines.sources.listing_issues import issue_rows
 from asc_pipelines.sync.clients import spapi_client, tick_guard
 from asc_pipelines.sync.stores import StoreFetch, fetch_all, land
+from asc_pipelines.warehouse.listing_issues import replace_issues
 from asc_pipelines.warehouse.schema import ensure_schema
 from asc_pipelines.warehouse.source_clock import settle_source_times
-from asc_pipelines.warehouse.transaction import transaction
 
 DATASET = "amazon_listing_issues"
 
 ISSUE_SEVERITIES = ("ERROR", "WARNING")
-
-
-def issue_rows(store_id: str, items: list[dict[str, Any]], fetched_at: datetime) -> pd.DataFrame:
-    """One row per (listing, issue) from Listings Items API ``Item`` objects."""
-    rows: list[dict[str, Any]] = []
-    for item in items:
-        summaries = item.get("summaries") or [{}]
-        summary = summaries[0]
-        for issue in item.get("issues") or []:
-            actions = (issue.get("enforcements") or {}).get("actions") or []
-            rows.append(
-                {
-                    "store_id": store_id,
-                    "seller_sku": item["sku"],
-                    "asin": summary.get("asin"),
-                    "item_status": list(summary.get("status") or []),
-                    "code": issue.get("code"),
-                    "message": issue.get("message"),
-                    "severity": issue.get("severity"),
-                    "categories": list(issue.get("categories") or []),
-                    "attribute_names": list(issue.get("attributeNames") or []),
-                    "enforcement_actions": [a.get("action") for a in actions],
-                    "fetched_at": fetched_at,
-                }
-            )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "store_id",
-            "seller_sku",
-            "asin",
-            "item_status",
-            "code",
-            "message",
-            "severity",
-            "categories",
-            "attribute_names",
-            "enforcement_actions",
-            "fetched_at",
-        ],
-    )
-
-
-def _replace_issues(conn: duckdb.DuckDBPyConnection, store_id: str, frame: pd.DataFrame) -> None:
-    """Swap in a store's current issues, all or nothing."""
-    try:
-        with transaction(conn):
-            conn.execute("DELETE FROM raw.amazon_listing_issues WHERE store_id = ?", [store_id])
-            conn.register("issue_frame", frame)
-            conn.execute("INSERT INTO raw.amazon_listing_issues BY NAME SELECT * FROM issue_frame")
-    finally:
-        conn.unregister("issue_frame")
 
 
 @warehouse_asset(
@@ -124,7 +71,7 @@ def amazon_listing_issues(
                 value: tuple[pd.DataFrame, datetime, bool], store_id: str = store.id
             ) -> tuple[int, str | None]:
                 frame, _, capped = value
-                _replace_issues(conn, store_id, frame)
+                replace_issues(conn, store_id, frame)
                 note = "Listings Items API stopped at its 1,000-result cap" if capped else None
                 return len(frame), note
 

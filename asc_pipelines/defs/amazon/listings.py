@@ -5,6 +5,7 @@ flight), waits a bounded time, and when the report is done replaces the store's 
 transaction. A pending report stays for the next tick; a failed one leaves the last good snapshot.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -12,146 +13,60 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from asc_pipelines import constants
-from asc_pipelines.config import AscConfig
+from asc_pipelines.config import AscConfig, StoreConfig
 from asc_pipelines.defs.metadata import markdown_table, rows_per_store, table_metadata
 from asc_pipelines.defs.options import warehouse_asset
 from asc_pipelines.defs.resources import AmazonCredentials, AscSettings
-from asc_pipelines.logic.snapshot_guard import (
-    SnapshotRejected,
-    previous_row_count,
-    shrink_verdict,
-)
-from asc_pipelines.sources.report_flow import ReportOutcome, ReportRequest, advance_report
-from asc_pipelines.sources.reports import REJECT_SOURCE, stage_listing_report
+from asc_pipelines.sources.listings_snapshot import REPORT_TYPE, LandedReport, land_listing_report
+from asc_pipelines.sources.report_flow import ReportOutcome, advance_report, forget_unknown_request
 from asc_pipelines.sync.clients import spapi_client, tick_guard
 from asc_pipelines.sync.stores import StoreFetch, fetch_all, record_failure
-from asc_pipelines.warehouse.records import record_api_error, record_fetch
+from asc_pipelines.warehouse.records import record_fetch
+from asc_pipelines.warehouse.report_requests import requests_in_flight
 from asc_pipelines.warehouse.schema import ensure_schema
 from asc_pipelines.warehouse.source_clock import failure_time, settle_source_times
-from asc_pipelines.warehouse.transaction import transaction
 
 DATASET = "amazon_listings"
-REPORT_TYPE = constants.REPORT_TYPE_ALL_LISTINGS
-# getReport / getReportDocument answers meaning the report in flight is gone for good.
-FORGOTTEN_REQUEST_STATUSES = frozenset({400, 404})
 
 
-def _in_flight(conn: duckdb.DuckDBPyConnection) -> dict[str, ReportRequest]:
-    rows = conn.execute(
-        "SELECT store_id, report_id, report_type, requested_at, status, document_id "
-        "FROM raw.report_requests WHERE report_type = ?",
-        [REPORT_TYPE],
-    ).fetchall()
-    return {
-        store_id: ReportRequest(
-            report_id=report_id,
-            report_type=report_type,
-            requested_at=requested_at,
-            status=status,
-            document_id=document_id,
-        )
-        for store_id, report_id, report_type, requested_at, status, document_id in rows
-    }
-
-
-def _save_in_flight(
-    conn: duckdb.DuckDBPyConnection, store_id: str, request: ReportRequest, now: datetime
-) -> None:
-    conn.execute(
-        "INSERT OR REPLACE INTO raw.report_requests VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            store_id,
-            request.report_type,
-            request.report_id,
-            request.status,
-            request.requested_at,
-            request.document_id,
-            now,
-        ],
-    )
-
-
-def _forget_in_flight(conn: duckdb.DuckDBPyConnection, store_id: str) -> None:
-    conn.execute(
-        "DELETE FROM raw.report_requests WHERE store_id = ? AND report_type = ?",
-        [store_id, REPORT_TYPE],
-    )
-
-
-def _replace_snapshot(
+def _land(
     conn: duckdb.DuckDBPyConnection,
+    store: StoreConfig,
+    result: StoreFetch[tuple[ReportOutcome, datetime]],
     *,
-    store_id: str,
-    outcome: ReportOutcome,
-    marketplace_code: str,
+    now: datetime,
     work_dir: Path,
-    snapshot_at: datetime,
     run_id: str,
     max_shrink_share: float,
-) -> tuple[int, int]:
-    """Stage the downloaded report and swap it in for the store's rows, all or nothing."""
-    assert outcome.report is not None and outcome.request is not None
-    staged = stage_listing_report(
-        conn,
-        outcome.report.path,
-        charset=outcome.report.charset,
-        marketplace_code=marketplace_code,
-        store_id=store_id,
-        work_dir=work_dir,
-    )
-    report_id = outcome.request.report_id
-    verdict = shrink_verdict(previous_row_count(conn, store_id), staged.rows, max_shrink_share)
-    if not verdict.accepted:
-        # Refused: the last good snapshot stays; the next tick asks Amazon for a new report
-        # (otherwise it would download the same finished report and refuse it again).
-        conn.execute("DROP TABLE IF EXISTS stage_listings")
-        conn.execute("DROP TABLE IF EXISTS stage_rejected_rows")
-        _forget_in_flight(conn, store_id)
-        outcome.report.path.unlink(missing_ok=True)
-        raise SnapshotRejected(store_id, verdict)
+    log: Callable[[str], None],
+) -> LandedReport:
+    """Land one store's report outcome, or record why it failed (its last good snapshot stays)."""
     try:
-        with transaction(conn):
-            conn.execute("DELETE FROM raw.amazon_listings WHERE store_id = ?", [store_id])
-            conn.execute(
-                "INSERT INTO raw.amazon_listings BY NAME "
-                "SELECT * EXCLUDE (store_id), ? AS store_id, ? AS report_id, ? AS snapshot_at "
-                "FROM stage_listings",
-                [store_id, report_id, snapshot_at],
-            )
-            # Rejected lines belong to a snapshot: the new one's replace the previous one's.
-            conn.execute(
-                "DELETE FROM raw.rejected_rows WHERE source = ? AND store_id = ?",
-                [REJECT_SOURCE, store_id],
-            )
-            conn.execute(
-                "INSERT INTO raw.rejected_rows BY NAME "
-                "SELECT source, ? AS store_id, line_number, raw_line, reason, "
-                "? AS rejected_at, ? AS report_id FROM stage_rejected_rows",
-                [store_id, snapshot_at, report_id],
-            )
-            conn.execute(
-                "INSERT INTO raw.amazon_listing_snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    store_id,
-                    report_id,
-                    snapshot_at,
-                    staged.rows,
-                    staged.rejected,
-                    staged.variant,
-                    staged.charset,
-                    outcome.report.bytes_downloaded,
-                    run_id,
-                ],
-            )
-            conn.execute(
-                "DELETE FROM raw.report_requests WHERE store_id = ? AND report_type = ?",
-                [store_id, REPORT_TYPE],
-            )
-    finally:
-        conn.execute("DROP TABLE IF EXISTS stage_listings")
-        conn.execute("DROP TABLE IF EXISTS stage_rejected_rows")
-    return staged.rows, staged.rejected
+        if not result.ok:
+            raise result.error  # type: ignore[misc]
+        outcome, _ = result.value  # type: ignore[misc]
+        return land_listing_report(
+            conn,
+            outcome,
+            store_id=store.id,
+            marketplace_code=store.marketplace,
+            work_dir=work_dir,
+            now=now,
+            run_id=run_id,
+            max_shrink_share=max_shrink_share,
+        )
+    except Exception as exc:  # recorded; the store keeps its last good snapshot
+        failure = record_failure(
+            conn,
+            exc,
+            store_id=store.id,
+            default_operation="amazon_listings_snapshot",
+            occurred_at=now,
+            run_id=run_id,
+        )
+        log(f"store {store.id}: listings snapshot failed: {failure}")
+        forget_unknown_request(conn, store.id, REPORT_TYPE, exc)
+        return LandedReport("failed", message=failure)
 
 
 @warehouse_asset(
@@ -176,7 +91,7 @@ def amazon_listings_snapshot(
     guard = tick_guard(run_id, cfg)
     with duckdb.get_connection() as conn:
         ensure_schema(conn)
-        in_flight = _in_flight(conn)
+        in_flight = requests_in_flight(conn, REPORT_TYPE)
 
     def fetch(store_id: str) -> tuple[ReportOutcome, datetime]:
         store = cfg.store(store_id)
@@ -204,72 +119,39 @@ def amazon_listings_snapshot(
         for store in cfg.stores:
             result = fetched[store.id]
             now = times[store.id] if result.ok else failure_time(conn, store.id)
-            rows = rejected = None
-            message: str | None = None
-            try:
-                if not result.ok:
-                    raise result.error  # type: ignore[misc]
-                outcome, _ = result.value  # type: ignore[misc]
-                if outcome.state == "done":
-                    rows, rejected = _replace_snapshot(
-                        conn,
-                        store_id=store.id,
-                        outcome=outcome,
-                        marketplace_code=store.marketplace,
-                        work_dir=settings.work_dir(f"staging/{store.id}"),
-                        snapshot_at=now,
-                        run_id=run_id,
-                        max_shrink_share=cfg.checks.max_snapshot_shrink_share,
-                    )
-                    state = "ok"
-                    outcome.report.path.unlink(missing_ok=True)  # type: ignore[union-attr]
-                elif outcome.state == "pending":
-                    assert outcome.request is not None
-                    _save_in_flight(conn, store.id, outcome.request, now)
-                    state, message = "pending", outcome.message
-                else:
-                    _forget_in_flight(conn, store.id)
-                    status = outcome.request.status if outcome.request else None
-                    record_api_error(
-                        conn,
-                        store_id=store.id,
-                        operation="getReport",
-                        http_status=None,
-                        code=status or "FAILED",
-                        message=outcome.message,
-                        occurred_at=now,
-                        run_id=run_id,
-                    )
-                    state, message = "failed", outcome.message
-            except Exception as exc:  # recorded; the store keeps its last good snapshot
-                failure = record_failure(
-                    conn,
-                    exc,
-                    store_id=store.id,
-                    default_operation="amazon_listings_snapshot",
-                    occurred_at=now,
-                    run_id=run_id,
-                )
-                state, message = "failed", failure
-                context.log.error(f"store {store.id}: listings snapshot failed: {failure}")
-                if getattr(exc, "http_status", None) in FORGOTTEN_REQUEST_STATUSES:
-                    # Amazon no longer knows the report in flight (expired, or another
-                    # server's id): forget it so the next tick requests a new one.
-                    _forget_in_flight(conn, store.id)
+            landed = _land(
+                conn,
+                store,
+                result,
+                now=now,
+                work_dir=settings.work_dir(f"staging/{store.id}"),
+                run_id=run_id,
+                max_shrink_share=cfg.checks.max_snapshot_shrink_share,
+                log=context.log.error,
+            )
             record_fetch(
                 conn,
                 run_id=run_id,
                 store_id=store.id,
                 dataset=DATASET,
-                outcome=state,
-                rows_loaded=rows,
-                rows_rejected=rejected,
+                outcome=landed.state,
+                rows_loaded=landed.rows,
+                rows_rejected=landed.rejected,
                 seconds=result.seconds,
-                message=message,
+                message=landed.message,
                 finished_at=now,
             )
-            outcomes[store.id] = state
-            summary.append([store.id, state, rows, rejected, f"{result.seconds:.1f}", message])
+            outcomes[store.id] = landed.state
+            summary.append(
+                [
+                    store.id,
+                    landed.state,
+                    landed.rows,
+                    landed.rejected,
+                    f"{result.seconds:.1f}",
+                    landed.message,
+                ]
+            )
         metadata = table_metadata(conn, "raw.amazon_listings")
         metadata["rows_per_store"] = rows_per_store(conn, "raw.amazon_listings")
     metadata["store_outcomes"] = outcomes

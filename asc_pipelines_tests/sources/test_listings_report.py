@@ -12,7 +12,13 @@ import pytest
 
 from asc_pipelines import constants
 from asc_pipelines.sources.errors import ReportFormatError
-from asc_pipelines.sources.reports import LONGEST_LINE, normalize_header, stage_listing_report
+from asc_pipelines.sources.listings_report import (
+    LONGEST_LINE,
+    StagedListings,
+    normalize_header,
+    stage_listing_report,
+)
+from asc_pipelines_tests.warehouse.memory_warehouse import temp_tables
 
 # protocols.md 2.7, variant 1.
 H29 = list(constants.REPORT_HEADER_ALL_DATA_29)
@@ -51,16 +57,21 @@ def write_report(
     return path
 
 
-def stage(path: Path, *, charset: str = "cp1252", market: str = "US", tmp_path: Path):  # type: ignore[no-untyped-def]
-    conn = duckdb.connect()
-    result = stage_listing_report(
-        conn, path, charset=charset, marketplace_code=market, store_id="s1", work_dir=tmp_path / "w"
+def stage(
+    path: Path, *, charset: str = "cp1252", market: str = "US", tmp_path: Path
+) -> StagedListings:
+    return stage_listing_report(
+        duckdb.connect(),
+        path,
+        charset=charset,
+        marketplace_code=market,
+        store_id="s1",
+        work_dir=tmp_path / "w",
     )
-    return conn, result
 
 
-def rows_by_sku(conn: duckdb.DuckDBPyConnection) -> dict[str, dict]:
-    cursor = conn.execute("SELECT * FROM stage_listings ORDER BY line_number")
+def rows_by_sku(staged: StagedListings) -> dict[str, dict]:
+    cursor = staged.conn.execute(f"SELECT * FROM {staged.listings_table} ORDER BY line_number")
     names = [d[0] for d in cursor.description]
     return {
         row[names.index("seller_sku")]: dict(zip(names, row, strict=True))
@@ -68,9 +79,9 @@ def rows_by_sku(conn: duckdb.DuckDBPyConnection) -> dict[str, dict]:
     }
 
 
-def rejected(conn: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str]]:
-    return conn.execute(
-        "SELECT line_number, raw_line, reason FROM stage_rejected_rows ORDER BY line_number"
+def rejected(staged: StagedListings) -> list[tuple[int, str, str]]:
+    return staged.conn.execute(
+        f"SELECT line_number, raw_line, reason FROM {staged.rejected_table} ORDER BY line_number"
     ).fetchall()
 
 
@@ -88,9 +99,9 @@ GOOD = {"price": "12.99", "quantity": "3", "open-date": "2022-03-15 02:26:37 PDT
 )
 def test_header_variants_are_read_by_name(tmp_path: Path, header: list[str], variant: str) -> None:
     path = write_report(tmp_path, header, [line(header, **{"seller-sku": "A-1"}, **GOOD)])
-    conn, result = stage(path, tmp_path=tmp_path)
-    assert (result.variant, result.rows, result.rejected) == (variant, 1, 0)
-    row = rows_by_sku(conn)["A-1"]
+    staged = stage(path, tmp_path=tmp_path)
+    assert (staged.variant, staged.rows, staged.rejected) == (variant, 1, 0)
+    row = rows_by_sku(staged)["A-1"]
     assert row["price"] == Decimal("12.99") and row["quantity"] == 3
     if "status" not in header:
         assert row["status"] is None
@@ -99,8 +110,8 @@ def test_header_variants_are_read_by_name(tmp_path: Path, header: list[str], var
 def test_31_column_header_maps_spaced_names(tmp_path: Path) -> None:
     values = {"seller-sku": "A-1", "Minimum order quantity": "2", "Sell remainder": "y"}
     path = write_report(tmp_path, H31, [line(H31, **values, **GOOD)])
-    conn, _ = stage(path, tmp_path=tmp_path)
-    row = rows_by_sku(conn)["A-1"]
+    staged = stage(path, tmp_path=tmp_path)
+    row = rows_by_sku(staged)["A-1"]
     assert (row["minimum_order_quantity"], row["sell_remainder"]) == ("2", "y")
     assert row["extra"] is None
 
@@ -108,8 +119,8 @@ def test_31_column_header_maps_spaced_names(tmp_path: Path) -> None:
 def test_47_column_b2b_columns_land_in_extra_json(tmp_path: Path) -> None:
     values = {"seller-sku": "A-1", "Business Price": "11.50", "Quantity Price 1": "10.00"}
     path = write_report(tmp_path, H47, [line(H47, **values, **GOOD)])
-    conn, _ = stage(path, tmp_path=tmp_path)
-    row = rows_by_sku(conn)["A-1"]
+    staged = stage(path, tmp_path=tmp_path)
+    row = rows_by_sku(staged)["A-1"]
     assert row["business_price"] == "11.50"
     assert json.loads(row["extra"])["Quantity Price 1"] == "10.00"
     assert row["status"] is None
@@ -121,9 +132,9 @@ def test_unknown_header_names_are_bound_not_spliced_into_sql(tmp_path: Path) -> 
     path = write_report(
         tmp_path, header, [line(header, **{"seller-sku": "A-1", odd: "x'y"}, **GOOD)]
     )
-    conn, result = stage(path, tmp_path=tmp_path)
-    assert result.rows == 1
-    assert json.loads(rows_by_sku(conn)["A-1"]["extra"]) == {odd: "x'y"}
+    staged = stage(path, tmp_path=tmp_path)
+    assert staged.rows == 1
+    assert json.loads(rows_by_sku(staged)["A-1"]["extra"]) == {odd: "x'y"}
 
 
 def test_cp1252_accents_and_literal_quote(tmp_path: Path) -> None:
@@ -131,9 +142,9 @@ def test_cp1252_accents_and_literal_quote(tmp_path: Path) -> None:
     path = write_report(
         tmp_path, H29, [line(H29, **{"item-name": name, "seller-sku": "é-1"}, **GOOD)]
     )
-    conn, result = stage(path, tmp_path=tmp_path)
-    assert result.charset == "cp1252"
-    assert rows_by_sku(conn)["é-1"]["item_name"] == name
+    staged = stage(path, tmp_path=tmp_path)
+    assert staged.charset == "cp1252"
+    assert rows_by_sku(staged)["é-1"]["item_name"] == name
 
 
 def test_utf8_and_cp932(tmp_path: Path) -> None:
@@ -144,12 +155,12 @@ def test_utf8_and_cp932(tmp_path: Path) -> None:
         [line(H29, **{"item-name": name, "seller-sku": "J"}, **GOOD)],
         charset="utf-8",
     )
-    conn, _ = stage(path, charset="utf-8", tmp_path=tmp_path)
-    assert rows_by_sku(conn)["J"]["item_name"] == name
+    staged = stage(path, charset="utf-8", tmp_path=tmp_path)
+    assert rows_by_sku(staged)["J"]["item_name"] == name
     jp = {"item-name": "日本の商品", "seller-sku": "JP-1", "open-date": "2009/09/18 15:18:58 JST"}
     path = write_report(tmp_path, H29, [line(H29, **jp)], charset="cp932")
-    conn, _ = stage(path, charset="cp932", market="JP", tmp_path=tmp_path)
-    row = rows_by_sku(conn)["JP-1"]
+    staged = stage(path, charset="cp932", market="JP", tmp_path=tmp_path)
+    row = rows_by_sku(staged)["JP-1"]
     assert row["item_name"] == "日本の商品"
     assert row["open_date"] == datetime(2009, 9, 18, 6, 18, 58, tzinfo=UTC)
 
@@ -157,9 +168,9 @@ def test_utf8_and_cp932(tmp_path: Path) -> None:
 def test_crlf_line_ends_are_tolerated(tmp_path: Path) -> None:
     rows = [line(H29, **{"seller-sku": f"S{i}"}, **GOOD) for i in range(3)]
     path = write_report(tmp_path, H29, rows, eol="\r\n")
-    conn, result = stage(path, tmp_path=tmp_path)
-    assert (result.rows, result.rejected) == (3, 0)
-    assert all(not sku.endswith("\r") for sku in rows_by_sku(conn))
+    staged = stage(path, tmp_path=tmp_path)
+    assert (staged.rows, staged.rejected) == (3, 0)
+    assert all(not sku.endswith("\r") for sku in rows_by_sku(staged))
 
 
 def test_fba_rows_with_blank_price_and_quantity_are_null(tmp_path: Path) -> None:
@@ -169,9 +180,9 @@ def test_fba_rows_with_blank_price_and_quantity_are_null(tmp_path: Path) -> None
         "open-date": GOOD["open-date"],
     }
     path = write_report(tmp_path, H29, [line(H29, **values)])
-    conn, result = stage(path, tmp_path=tmp_path)
-    row = rows_by_sku(conn)["FBA-1"]
-    assert (row["price"], row["quantity"], result.rejected) == (None, None, 0)
+    staged = stage(path, tmp_path=tmp_path)
+    row = rows_by_sku(staged)["FBA-1"]
+    assert (row["price"], row["quantity"], staged.rejected) == (None, None, 0)
 
 
 def test_bad_rows_are_rejected_with_reasons_and_nothing_is_dropped(tmp_path: Path) -> None:
@@ -186,10 +197,10 @@ def test_bad_rows_are_rejected_with_reasons_and_nothing_is_dropped(tmp_path: Pat
         line(H29, **{"seller-sku": "FMT", "open-date": "15.03.2022 02:26:37 PDT"}),
     ]
     path = write_report(tmp_path, H29, rows)
-    conn, result = stage(path, tmp_path=tmp_path)
-    reasons = {number: reason for number, _, reason in rejected(conn)}
-    assert result.rows + result.rejected == len(rows)
-    assert result.rows == 1
+    staged = stage(path, tmp_path=tmp_path)
+    reasons = {number: reason for number, _, reason in rejected(staged)}
+    assert staged.rows + staged.rejected == len(rows)
+    assert staged.rows == 1
     assert reasons[3] == "price '12,99' is not a number"
     assert reasons[4] == "expected 29 tab-separated fields, found 3"
     assert reasons[5] == "quantity '3.5' is not an integer"
@@ -197,7 +208,7 @@ def test_bad_rows_are_rejected_with_reasons_and_nothing_is_dropped(tmp_path: Pat
     assert reasons[7] == "duplicate seller-sku (first on line 2)"
     assert reasons[8] == "unknown time zone abbreviation 'XYZ' in open-date"
     assert reasons[9].startswith("open-date '15.03.2022 02:26:37 PDT' matches none of")
-    raw = {number: raw for number, raw, _ in rejected(conn)}
+    raw = {number: raw for number, raw, _ in rejected(staged)}
     assert raw[4] == "too\tfew\tfields"
     assert raw[3] == rows[1]
 
@@ -207,9 +218,9 @@ def test_undecodable_line_is_rejected_not_replaced(tmp_path: Path) -> None:
     good = line(H29, **{"seller-sku": "OK"}, **GOOD).encode()
     bad = line(H29, **{"seller-sku": "BAD", "item-name": "X"}).encode().replace(b"X", b"\xff\xfe")
     path.write_bytes("\t".join(H29).encode() + b"\n" + good + b"\n" + bad + b"\n")
-    conn, result = stage(path, charset="utf-8", tmp_path=tmp_path)
-    assert (result.rows, result.rejected) == (1, 1)
-    assert rejected(conn)[0][2] == "bytes not valid utf-8 at offset 0"
+    staged = stage(path, charset="utf-8", tmp_path=tmp_path)
+    assert (staged.rows, staged.rejected) == (1, 1)
+    assert rejected(staged)[0][2] == "bytes not valid utf-8 at offset 0"
 
 
 @pytest.mark.parametrize(
@@ -225,9 +236,9 @@ def test_undecodable_line_is_rejected_not_replaced(tmp_path: Path) -> None:
 )
 def test_open_date_formats(tmp_path: Path, market: str, raw: str, expected: datetime) -> None:
     path = write_report(tmp_path, H29, [line(H29, **{"seller-sku": "D", "open-date": raw})])
-    conn, result = stage(path, market=market, tmp_path=tmp_path)
-    assert result.rejected == 0, rejected(conn)
-    row = rows_by_sku(conn)["D"]
+    staged = stage(path, market=market, tmp_path=tmp_path)
+    assert staged.rejected == 0, rejected(staged)
+    row = rows_by_sku(staged)["D"]
     assert row["open_date"] == expected and row["open_date_raw"] == raw
 
 
@@ -236,15 +247,15 @@ def test_product_id_type_codes_are_named_and_unknown_kept(tmp_path: Path) -> Non
         line(H29, **{"seller-sku": "A", "product-id-type": "4", "product-id": "4006381333931"}),
         line(H29, **{"seller-sku": "B", "product-id-type": "9"}),
     ]
-    conn, _ = stage(write_report(tmp_path, H29, rows), tmp_path=tmp_path)
-    listings = rows_by_sku(conn)
+    staged = stage(write_report(tmp_path, H29, rows), tmp_path=tmp_path)
+    listings = rows_by_sku(staged)
     assert (listings["A"]["product_id_type"], listings["B"]["product_id_type"]) == ("EAN", "9")
 
 
 def test_blank_lines_are_counted_not_staged(tmp_path: Path) -> None:
     rows = [line(H29, **{"seller-sku": "A"}), "", line(H29, **{"seller-sku": "B"}), ""]
-    _conn, result = stage(write_report(tmp_path, H29, rows), tmp_path=tmp_path)
-    assert (result.rows, result.rejected, result.blank_lines) == (2, 0, 2)
+    staged = stage(write_report(tmp_path, H29, rows), tmp_path=tmp_path)
+    assert (staged.rows, staged.rejected, staged.blank_lines) == (2, 0, 2)
 
 
 def test_report_without_seller_sku_column_is_refused(tmp_path: Path) -> None:
@@ -254,18 +265,20 @@ def test_report_without_seller_sku_column_is_refused(tmp_path: Path) -> None:
 
 
 def test_stage_listings_column_types(tmp_path: Path) -> None:
-    conn, _ = stage(
+    staged = stage(
         write_report(tmp_path, H29, [line(H29, **{"seller-sku": "A"}, **GOOD)]), tmp_path=tmp_path
     )
     types = dict(
-        conn.execute("SELECT column_name, column_type FROM (DESCRIBE stage_listings)").fetchall()
+        staged.conn.execute(
+            f"SELECT column_name, column_type FROM (DESCRIBE {staged.listings_table})"
+        ).fetchall()
     )
     assert types["price"] == "DECIMAL(18,2)"
     assert types["quantity"] == "INTEGER" and types["line_number"] == "BIGINT"
     assert types["open_date"] == "TIMESTAMP WITH TIME ZONE"
     assert types["extra"] == "JSON"
-    rejected_types = conn.execute(
-        "SELECT column_name FROM (DESCRIBE stage_rejected_rows)"
+    rejected_types = staged.conn.execute(
+        f"SELECT column_name FROM (DESCRIBE {staged.rejected_table})"
     ).fetchall()
     assert [c for (c,) in rejected_types] == [
         "source",
@@ -356,37 +369,37 @@ def test_a_stray_character_affects_only_its_own_line(
     path = tmp_path / "report.txt"
     lines = ["\t".join(H29).encode(), _listing("BEFORE"), middle, _listing("AFTER")]
     path.write_bytes(eol.join(lines) + eol)
-    conn, result = stage(path, tmp_path=tmp_path)
-    listings = rows_by_sku(conn)
+    staged = stage(path, tmp_path=tmp_path)
+    listings = rows_by_sku(staged)
     for sku in ("BEFORE", "AFTER"):
         assert listings[sku]["status"] == "Active"
         assert listings[sku]["price"] == Decimal("12.99")
-    assert result.rows + result.rejected == 3
+    assert staged.rows + staged.rejected == 3
     if outcome[0] == "loaded":
         _, column, value = outcome
-        assert result.rejected == 0, rejected(conn)
+        assert staged.rejected == 0, rejected(staged)
         (loaded,) = [row for row in listings.values() if row["line_number"] == 3]
         assert loaded[column] == value
         assert loaded["status"] == "Active" and loaded["price"] == Decimal("12.99")
     else:
-        assert [(number, reason) for number, _, reason in rejected(conn)] == [(3, outcome[1])]
+        assert [(number, reason) for number, _, reason in rejected(staged)] == [(3, outcome[1])]
 
 
 def test_a_rejected_line_keeps_its_stray_characters_in_raw_line(tmp_path: Path) -> None:
     bad = _listing("NUL", **{"item-name": "a\rb\x00c"})
     path = tmp_path / "report.txt"
     path.write_bytes(b"\n".join(["\t".join(H29).encode(), bad]) + b"\n")
-    conn, _ = stage(path, tmp_path=tmp_path)
-    assert [raw for _, raw, _ in rejected(conn)] == [bad.decode("cp1252")]
+    staged = stage(path, tmp_path=tmp_path)
+    assert [raw for _, raw, _ in rejected(staged)] == [bad.decode("cp1252")]
 
 
 def test_an_overlong_rejected_line_is_kept_cut_to_its_start(tmp_path: Path) -> None:
     bad = b"x" * 300_000
     path = tmp_path / "report.txt"
     path.write_bytes(b"\n".join(["\t".join(H29).encode(), bad, _listing("OK")]) + b"\n")
-    conn, result = stage(path, tmp_path=tmp_path)
-    ((number, raw, reason),) = rejected(conn)
-    assert (number, raw, result.rows) == (2, "x" * 100_000, 1)
+    staged = stage(path, tmp_path=tmp_path)
+    ((number, raw, reason),) = rejected(staged)
+    assert (number, raw, staged.rows) == (2, "x" * 100_000, 1)
     assert reason == (
         "line has 300000 characters, more than the 100000 a listing line can have"
         " (raw_line holds the first 100000)"
@@ -401,9 +414,9 @@ def test_mixed_line_ends_load_every_line(tmp_path: Path) -> None:
     path.write_bytes(
         header + ends[0] + b"".join(_listing(s) + e for s, e in zip(skus, ends[1:], strict=True))
     )
-    conn, result = stage(path, tmp_path=tmp_path)
-    assert (result.rows, result.rejected) == (len(skus), 0)
-    assert {sku: row["status"] for sku, row in rows_by_sku(conn).items()} == dict.fromkeys(
+    staged = stage(path, tmp_path=tmp_path)
+    assert (staged.rows, staged.rejected) == (len(skus), 0)
+    assert {sku: row["status"] for sku, row in rows_by_sku(staged).items()} == dict.fromkeys(
         skus, "Active"
     )
 
@@ -415,9 +428,9 @@ def test_a_utf8_byte_order_mark_means_utf8_whatever_the_download_said(
     path = tmp_path / "report.txt"
     text = "\n".join(["\t".join(H29), line(H29, **{"seller-sku": "M", "item-name": "Café ü"})])
     path.write_bytes(b"\xef\xbb\xbf" + (text + "\n").encode("utf-8"))
-    conn, result = stage(path, charset=declared, tmp_path=tmp_path)
-    row = rows_by_sku(conn)["M"]
-    assert (result.charset, result.rows, result.rejected) == ("utf-8", 1, 0)
+    staged = stage(path, charset=declared, tmp_path=tmp_path)
+    row = rows_by_sku(staged)["M"]
+    assert (staged.charset, staged.rows, staged.rejected) == ("utf-8", 1, 0)
     assert (row["item_name"], row["extra"]) == ("Café ü", None)
 
 
@@ -444,6 +457,31 @@ def test_a_line_at_the_length_limit_loads_even_in_four_byte_characters(tmp_path:
     wide = line(H29, **{"seller-sku": "WIDE", "item-description": description}, **GOOD)
     assert len(wide) == LONGEST_LINE
     path = write_report(tmp_path, H29, [wide], charset="utf-8")
-    conn, result = stage(path, charset="utf-8", tmp_path=tmp_path)
-    assert (result.rows, result.rejected) == (1, 0)
-    assert rows_by_sku(conn)["WIDE"]["item_description"] == description
+    staged = stage(path, charset="utf-8", tmp_path=tmp_path)
+    assert (staged.rows, staged.rejected) == (1, 0)
+    assert rows_by_sku(staged)["WIDE"]["item_description"] == description
+
+
+def test_the_staged_tables_live_until_the_with_block_ends(tmp_path: Path) -> None:
+    rows = [
+        line(H29, **{"seller-sku": "A"}, **GOOD),
+        line(H29, **{"seller-sku": "B", "price": "x"}),
+    ]
+    with stage(write_report(tmp_path, H29, rows), tmp_path=tmp_path) as staged:
+        assert temp_tables(staged.conn) == sorted([staged.listings_table, staged.rejected_table])
+        assert list(rows_by_sku(staged)) == ["A"]
+        assert [reason for _, _, reason in rejected(staged)] == ["price 'x' is not a number"]
+        sources = staged.conn.execute(f"SELECT DISTINCT source FROM {staged.rejected_table}")
+        assert sources.fetchall() == [(staged.reject_source,)]
+    assert temp_tables(staged.conn) == []
+
+
+def test_the_staged_tables_are_gone_when_the_write_in_the_with_block_fails(tmp_path: Path) -> None:
+    rows = [line(H29, **{"seller-sku": "A"}, **GOOD)]
+    staged = stage(write_report(tmp_path, H29, rows), tmp_path=tmp_path)
+    with pytest.raises(duckdb.CatalogException), staged:
+        staged.conn.execute(
+            f"INSERT INTO raw.amazon_listings SELECT * FROM {staged.listings_table}"
+        )
+    assert temp_tables(staged.conn) == []
+    staged.drop()  # dropping again is harmless

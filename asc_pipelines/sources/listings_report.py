@@ -15,15 +15,18 @@ Two passes, both streaming:
    go to a clean UTF-8 TSV. Per-line decoding is safe for the charsets Amazon uses (Cp1252, UTF-8,
    Windows-31J) because the bytes ``0x0A`` and ``0x0D`` are never part of a multi-byte character
    in them. A UTF-8 byte order mark at the start means UTF-8, whatever charset the download named.
-2. DuckDB reads that TSV and types it with set-based SQL into ``stage_listings``; rows whose
-   values do not convert go to ``stage_rejected_rows`` with every reason that applies.
+2. DuckDB reads that TSV and types it with set-based SQL into a temp table of listings; rows
+   whose values do not convert go to a temp table of rejected lines with every reason that applies.
+
+The caller gets both tables as a `StagedListings`: their names, their row counts, and ``drop()``
+(or a ``with`` block) to remove them. The tables belong to this module: no caller names them.
 
 Line ends: a line ends at LF; CRs just before it belong to the line end (CR LF files, and CR CR LF
 from a Windows file converted twice), so LF, CR LF and mixed files read alike. A CR anywhere else
 is data in its field (the seller's text, kept as it is); DuckDB's CSV reader cannot carry one, so
 the few lines holding one reach DuckDB as JSON instead. A ``"`` is data too: nothing is quoted.
 
-Rejected reasons (``stage_rejected_rows.reason``; several are joined with ``; ``):
+Rejected reasons (the rejected table's ``reason``; several are joined with ``; ``):
 ``bytes not valid <charset> at offset N``, ``NUL byte at offset N``,
 ``line has N characters, more than the 100000 a listing line can have``,
 ``expected N tab-separated fields, found M``,
@@ -41,17 +44,23 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
-from typing import TextIO
+from typing import ClassVar, TextIO
 
 import duckdb
 
 from asc_pipelines import constants
 from asc_pipelines.sources.errors import ReportFormatError
+from asc_pipelines.warehouse.staging import StagedTables, drop_tables
 
 REJECT_SOURCE = "amazon_listings_report"
+# The staged tables: TEMP, so private to the connection that staged them; one report at a time.
+_LISTINGS_TABLE = "stage_listings"
+_REJECTED_TABLE = "stage_rejected_rows"
+_DUPLICATES_TABLE = "_asc_report_duplicates"
+_STAGED_TABLES = (_LISTINGS_TABLE, _REJECTED_TABLE, _DUPLICATES_TABLE)
 _BUFFER = 1 << 20
 _BLOCK = 4 << 20
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -94,7 +103,7 @@ _TEXT_COLUMNS: dict[str, str] = {
 _TYPED_HEADERS = ("price", "quantity", "pending-quantity", "product-id-type")
 KNOWN_HEADERS = frozenset(_TEXT_COLUMNS.values()) | frozenset(_TYPED_HEADERS)
 
-# Final column order of stage_listings.
+# Final column order of the staged listings table.
 STAGE_COLUMNS: tuple[str, ...] = (
     "store_id",
     "line_number",
@@ -139,15 +148,26 @@ _CRS_BEFORE_LF = re.compile(r"\r+\n")
 
 
 @dataclass(frozen=True)
-class StagedReport:
-    """What staging produced: ``rows`` in stage_listings, ``rejected`` in stage_rejected_rows."""
+class StagedListings(StagedTables):
+    """A listing report staged on a connection, until ``drop()`` or the end of a ``with`` block.
 
+    ``listings_table`` holds the ``rows`` typed good lines (`STAGE_COLUMNS`), ``rejected_table``
+    the ``rejected`` lines that could not be loaded (``source``, ``store_id``, ``line_number``,
+    ``raw_line``, ``reason``; ``source`` is ``reject_source``). Both are TEMP tables of ``conn``.
+    """
+
+    staged_tables: ClassVar[tuple[str, ...]] = _STAGED_TABLES
+
+    conn: duckdb.DuckDBPyConnection = field(repr=False, compare=False)
     rows: int
     rejected: int
     header: list[str]
     variant: str
     charset: str
     blank_lines: int = 0
+    listings_table: str = _LISTINGS_TABLE
+    rejected_table: str = _REJECTED_TABLE
+    reject_source: str = REJECT_SOURCE
 
 
 def normalize_header(name: str) -> str:
@@ -178,11 +198,11 @@ def stage_listing_report(
     marketplace_code: str,
     store_id: str,
     work_dir: Path,
-) -> StagedReport:
-    """Stage one store's listing report as TEMP tables ``stage_listings``/``stage_rejected_rows``.
+) -> StagedListings:
+    """Stage one store's listing report on ``conn``, replacing what an earlier call staged there.
 
-    Both tables are replaced by each call. ``charset`` is a Python codec name (see
-    `download.python_charset`); ``marketplace_code`` picks the open-date formats.
+    ``charset`` is a Python codec name (see `download.python_charset`); ``marketplace_code`` picks
+    the open-date formats. A report that cannot be staged leaves no staged table behind.
     """
     codec = _checked_codec(charset)
     formats = constants.marketplace(marketplace_code).open_date_formats
@@ -202,13 +222,16 @@ def stage_listing_report(
             store_id=store_id,
             formats=formats,
         )
+        rows = conn.execute(f"SELECT count(*) FROM {_LISTINGS_TABLE}").fetchall()[0]
+        rejected = conn.execute(f"SELECT count(*) FROM {_REJECTED_TABLE}").fetchall()[0]
+    except BaseException:
+        drop_tables(conn, _STAGED_TABLES)
+        raise
     finally:
         for path in (paths.good, paths.with_cr, paths.rejected):
             path.unlink(missing_ok=True)
-    rows = conn.execute("SELECT count(*) FROM stage_listings").fetchall()[0]
-    rejected = conn.execute("SELECT count(*) FROM stage_rejected_rows").fetchall()[0]
-    assert rows is not None and rejected is not None
-    return StagedReport(
+    return StagedListings(
+        conn,
         rows=int(rows[0]),
         rejected=int(rejected[0]),
         header=split.header,
@@ -481,7 +504,7 @@ def _load(
     #    Columns starting with _ are dropped in step 4; _raw_line is built for bad rows only.
     conn.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE stage_listings AS
+        CREATE OR REPLACE TEMP TABLE {_LISTINGS_TABLE} AS
         WITH zones(abbr, minutes) AS (VALUES {zones}),
         product_types(code, name) AS (VALUES {product_types}),
         src AS (
@@ -566,33 +589,33 @@ def _load(
     )
     # 2. A seller-sku is unique per store snapshot: the first good line wins.
     conn.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _asc_report_duplicates AS
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_DUPLICATES_TABLE} AS
         WITH repeated AS (
             SELECT seller_sku, min(line_number) AS first_line
-            FROM stage_listings
+            FROM {_LISTINGS_TABLE}
             WHERE _problem IS NULL
             GROUP BY seller_sku
             HAVING count(*) > 1
         )
         SELECT s.line_number, r.first_line
-        FROM stage_listings AS s
+        FROM {_LISTINGS_TABLE} AS s
         JOIN repeated AS r USING (seller_sku)
         WHERE s._problem IS NULL AND s.line_number <> r.first_line
         """
     )
     # 3. Everything rejected, with its reason and the line as read (duplicates are good lines,
     #    so their text is read again, only when there are any).
-    has_duplicates = conn.execute("SELECT count(*) FROM _asc_report_duplicates").fetchall()[0][0]
+    has_duplicates = conn.execute(f"SELECT count(*) FROM {_DUPLICATES_TABLE}").fetchall()[0][0]
     duplicates_branch = (
         f"""
             SELECT d.line_number, l.raw_line,
                 'duplicate seller-sku (first on line ' || d.first_line || ')' AS reason
-            FROM _asc_report_duplicates AS d
+            FROM {_DUPLICATES_TABLE} AS d
             JOIN (
                 SELECT line_number, {raw_line} AS raw_line
                 FROM {source}
-                WHERE line_number IN (SELECT line_number FROM _asc_report_duplicates)
+                WHERE line_number IN (SELECT line_number FROM {_DUPLICATES_TABLE})
             ) AS l USING (line_number)
             UNION ALL
         """
@@ -601,13 +624,13 @@ def _load(
     )
     conn.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE stage_rejected_rows AS
+        CREATE OR REPLACE TEMP TABLE {_REJECTED_TABLE} AS
         SELECT {_lit(REJECT_SOURCE)}::VARCHAR AS source, $store_id::VARCHAR AS store_id,
                line_number::BIGINT AS line_number, raw_line::VARCHAR AS raw_line,
                reason::VARCHAR AS reason
         FROM (
             SELECT line_number, _raw_line AS raw_line, _problem AS reason
-            FROM stage_listings
+            FROM {_LISTINGS_TABLE}
             WHERE _problem IS NOT NULL
             UNION ALL
             {duplicates_branch}
@@ -621,12 +644,12 @@ def _load(
     )
     # 4. Keep only the good rows, with the documented columns.
     conn.execute(
-        """
-        DELETE FROM stage_listings
+        f"""
+        DELETE FROM {_LISTINGS_TABLE}
         WHERE _problem IS NOT NULL
-           OR line_number IN (SELECT line_number FROM _asc_report_duplicates)
+           OR line_number IN (SELECT line_number FROM {_DUPLICATES_TABLE})
         """
     )
-    conn.execute("ALTER TABLE stage_listings DROP COLUMN _problem")
-    conn.execute("ALTER TABLE stage_listings DROP COLUMN _raw_line")
-    conn.execute("DROP TABLE _asc_report_duplicates")
+    conn.execute(f"ALTER TABLE {_LISTINGS_TABLE} DROP COLUMN _problem")
+    conn.execute(f"ALTER TABLE {_LISTINGS_TABLE} DROP COLUMN _raw_line")
+    conn.execute(f"DROP TABLE {_DUPLICATES_TABLE}")
