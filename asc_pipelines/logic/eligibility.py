@@ -19,7 +19,8 @@ from asc_pipelines.logic.conditions import condition_keys
 from asc_pipelines.logic.listing_rules import compile_condition
 from asc_pipelines.warehouse.counts import counts_by_key
 
-LISTABLE_TYPES = ("simple", "virtual")
+# The Magento product types a listing can be made of (configurable/bundle/grouped parents cannot).
+LISTABLE_TYPES = ["simple", "virtual"]
 _PLACEHOLDER = re.compile(r"\?")
 
 _ELIGIBILITY_SQL = """
@@ -27,8 +28,8 @@ INSERT INTO core.product_eligibility
 WITH judged AS (
     SELECT p.*,
         CASE
-            WHEN p.type_id NOT IN ('simple', 'virtual') OR coalesce(p.required_options, 0) = 1
-                THEN 'unsupported_type'
+            WHEN NOT list_contains($listable_types, p.type_id)
+                OR coalesce(p.required_options, 0) = 1 THEN 'unsupported_type'
             WHEN p.status IS DISTINCT FROM 1 THEN 'disabled'
             WHEN NOT coalesce(list_contains(p.website_codes, $website), false)
                 THEN 'not_in_website'
@@ -105,6 +106,7 @@ def refresh_eligibility(
         "max_qty": store.max_listed_quantity,
         "default_condition": store.default_condition,
         "computed_at": computed_at,
+        "listable_types": LISTABLE_TYPES,
     }
     cases = rule_cases(store, today=computed_at.date(), params=params)
     values = ", ".join(f"('{key}', '{value}')" for key, value in sorted(condition_keys().items()))

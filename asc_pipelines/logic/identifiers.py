@@ -12,9 +12,6 @@ import pandas as pd
 from stdnum import ean, isbn
 from stdnum.exceptions import ValidationError
 
-IDENTIFIER_KINDS = ("upc", "ean", "isbn", "gtin")
-# Amazon's product-id-type names (report codes 2-4) as identifier kinds.
-AMAZON_PRODUCT_ID_KINDS = {"UPC": "upc", "EAN": "ean", "ISBN": "isbn"}
 _LENGTHS = {"upc": (12,), "ean": (8, 13), "gtin": (8, 12, 13, 14)}
 
 

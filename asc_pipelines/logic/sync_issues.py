@@ -69,7 +69,6 @@ KINDS = (
 )
 ERROR_KINDS = ("amazon_listing_error", "stale_store", "api_failure")
 ESCALATING_KINDS = ("price_mismatch", "quantity_mismatch")
-MAGENTO_STORE = "magento"
 SCHEMA_FILE = "sync_issues.sql"
 
 

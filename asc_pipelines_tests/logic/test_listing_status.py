@@ -14,6 +14,7 @@ import duckdb
 import pytest
 from stdnum import ean
 
+from asc_pipelines.logic import eligibility
 from asc_pipelines.logic.identifiers import refresh_identifier_cache
 from asc_pipelines.logic.matching import refresh_matches
 from asc_pipelines.logic.status import STATUSES
@@ -279,6 +280,15 @@ def test_virtual_product_is_eligible() -> None:
     add_product(conn, "P", type_id="virtual")
     add_listing(conn, "us", "P", asin=asin(1))
     assert run(conn, US)[("us", "P")][:2] == ("active", "listed")
+
+
+def test_the_listable_types_are_the_ones_named_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rule reads ``LISTABLE_TYPES``; the SQL names no product type of its own."""
+    monkeypatch.setattr(eligibility, "LISTABLE_TYPES", ["simple"])
+    conn = warehouse()
+    add_product(conn, "P", type_id="virtual")
+    add_listing(conn, "us", "P", asin=asin(1))
+    assert run(conn, US)[("us", "P")] == ("ineligible", "unsupported_type", None)
 
 
 @pytest.mark.parametrize("status", [2, None])
