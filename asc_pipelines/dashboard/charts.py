@@ -357,13 +357,6 @@ def _no_data(ax: Axes) -> None:
     )
 
 
-def _time_axis(ax: Axes) -> None:
-    locator = AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-
-
 def _day_axis(ax: Axes, first: date, last: date) -> None:
     locator = AutoDateLocator(maxticks=10)
     ax.xaxis.set_major_locator(locator)

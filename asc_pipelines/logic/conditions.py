@@ -40,10 +40,3 @@ def condition_keys() -> dict[str, str]:
     keys = {squeeze(value): value for value in CONDITION_TYPES}
     keys.update({squeeze(label): value for label, value in _LABELS.items()})
     return keys
-
-
-def resolve_condition(text: str | None) -> str | None:
-    """The conditionType a condition text names, or None when it names none."""
-    if text is None:
-        return None
-    return condition_keys().get(squeeze(text))

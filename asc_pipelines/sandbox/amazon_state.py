@@ -92,7 +92,3 @@ class AmazonState:
     def from_world(cls, world: AmazonWorld) -> AmazonState:
         """Fresh state from a loaded world."""
         return cls({sid: build_store_state(data, world.now) for sid, data in world.stores.items()})
-
-    def by_seller(self, seller_id: str) -> StoreState | None:
-        """The store of a seller (merchant token)."""
-        return next((s for s in self.stores.values() if s.store.seller_id == seller_id), None)

@@ -48,9 +48,3 @@ class SandboxClock:
         with self._lock:
             self._advanced += timedelta(seconds=seconds)
         return self.now()
-
-    @property
-    def advanced_seconds(self) -> float:
-        """Total sandbox time added by ``advance`` so far."""
-        with self._lock:
-            return self._advanced.total_seconds()

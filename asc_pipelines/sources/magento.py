@@ -131,7 +131,6 @@ class MagentoClient:
             clock=self._clock,
         )
         self._dialect = _MagentoDialect(self._secrets)
-        self.admin_token_fetches = 0
 
     @classmethod
     def from_config(
@@ -199,7 +198,6 @@ class MagentoClient:
             raise
         if not isinstance(token, str) or not token:
             raise AuthError("Magento admin token failed: the response is not a token string")
-        self.admin_token_fetches += 1
         return token
 
     def _get(self, operation: str, path: str, params: dict[str, str] | None = None) -> Any:
