@@ -1,1 +1,2 @@
-"""core"""
+"""What the tick concludes: matched products, the listing statuses (one partition per tab), sync
+issues and the listing history, with the checks on them."""

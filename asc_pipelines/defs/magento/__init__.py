@@ -1,1 +1,1 @@
-"""magento"""
+"""The Magento side of a tick: the catalog export with salable quantities."""
