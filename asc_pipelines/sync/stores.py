@@ -161,3 +161,31 @@ def land(
         finished_at=now,
     )
     return [store_id, outcome, rows, f"{result.seconds:.1f}", message]
+
+
+def land_all(
+    conn: duckdb.DuckDBPyConnection,
+    fetched: dict[str, StoreFetch[T]],
+    *,
+    write: Callable[[str, T], tuple[int, str | None]],
+    times: dict[str, datetime],
+    dataset: str,
+    default_operation: str,
+    run_id: str | None,
+) -> list[list[object]]:
+    """`land` every store's fetch, in the order fetched, at its settled source time
+    (``times``, from ``settle_source_times``); ``write(store_id, value)`` writes one store.
+    Returns the summary rows."""
+    return [
+        land(
+            conn,
+            store_id,
+            result,
+            write=lambda value, store_id=store_id: write(store_id, value),
+            fetched_at=lambda _, store_id=store_id: times[store_id],
+            dataset=dataset,
+            default_operation=default_operation,
+            run_id=run_id,
+        )
+        for store_id, result in fetched.items()
+    ]

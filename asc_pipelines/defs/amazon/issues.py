@@ -12,7 +12,7 @@ from asc_pipelines.defs.options import warehouse_asset
 from asc_pipelines.defs.resources import AmazonCredentials, AscSettings
 from asc_pipelines.sources.listing_issues import issue_rows
 from asc_pipelines.sync.clients import spapi_client, tick_guard
-from asc_pipelines.sync.stores import StoreFetch, fetch_all, land
+from asc_pipelines.sync.stores import fetch_all, land_all
 from asc_pipelines.warehouse.listing_issues import replace_issues
 from asc_pipelines.warehouse.schema import ensure_schema
 from asc_pipelines.warehouse.source_clock import settle_source_times
@@ -20,6 +20,10 @@ from asc_pipelines.warehouse.source_clock import settle_source_times
 DATASET = "amazon_listing_issues"
 
 ISSUE_SEVERITIES = ("ERROR", "WARNING")
+
+
+# A store's issues as rows, the source's time, and whether the API's 1,000-result cap was hit.
+FetchedIssues = tuple[pd.DataFrame, datetime, bool]
 
 
 @warehouse_asset(
@@ -41,7 +45,7 @@ def amazon_listing_issues(
     run_id = context.run.run_id
     guard = tick_guard(run_id, cfg)
 
-    def fetch(store_id: str) -> tuple[pd.DataFrame, datetime, bool]:
+    def fetch(store_id: str) -> FetchedIssues:
         store = cfg.store(store_id)
         client = spapi_client(cfg, store, amazon_credentials, guard)
         iterator = client.iter_listings_items(
@@ -58,35 +62,27 @@ def amazon_listing_issues(
     fetched = fetch_all(
         [s.id for s in cfg.stores], fetch, log=context.log.warning, trace=context.log.debug
     )
-    summary: list[list[object]] = []
     with duckdb.get_connection() as conn:
         ensure_schema(conn)
         times = settle_source_times(
             conn, DATASET, {s: r.value[1] for s, r in fetched.items() if r.ok and r.value}
         )
-        for store in cfg.stores:
-            result: StoreFetch = fetched[store.id]
 
-            def write(
-                value: tuple[pd.DataFrame, datetime, bool], store_id: str = store.id
-            ) -> tuple[int, str | None]:
-                frame, _, capped = value
-                replace_issues(conn, store_id, frame)
-                note = "Listings Items API stopped at its 1,000-result cap" if capped else None
-                return len(frame), note
+        def write(store_id: str, value: FetchedIssues) -> tuple[int, str | None]:
+            frame, _, capped = value
+            replace_issues(conn, store_id, frame)
+            note = "Listings Items API stopped at its 1,000-result cap" if capped else None
+            return len(frame), note
 
-            summary.append(
-                land(
-                    conn,
-                    store.id,
-                    result,
-                    write=write,
-                    fetched_at=lambda _, store_id=store.id: times[store_id],
-                    dataset=DATASET,
-                    default_operation="searchListingsItems",
-                    run_id=run_id,
-                )
-            )
+        summary = land_all(
+            conn,
+            fetched,
+            write=write,
+            times=times,
+            dataset=DATASET,
+            default_operation="searchListingsItems",
+            run_id=run_id,
+        )
         metadata = table_metadata(conn, "raw.amazon_listing_issues")
         metadata["rows_per_store"] = rows_per_store(conn, "raw.amazon_listing_issues")
     metadata["summary"] = markdown_table(

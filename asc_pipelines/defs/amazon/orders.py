@@ -9,7 +9,7 @@ from asc_pipelines.defs.options import warehouse_asset
 from asc_pipelines.defs.resources import AmazonCredentials, AscSettings
 from asc_pipelines.sources.amazon_orders import FetchedOrders, fetch_orders
 from asc_pipelines.sync.clients import spapi_client, tick_guard
-from asc_pipelines.sync.stores import StoreFetch, fetch_all, land
+from asc_pipelines.sync.stores import fetch_all, land_all
 from asc_pipelines.warehouse.orders import orders_needing_items, orders_watermark, write_orders
 from asc_pipelines.warehouse.schema import ensure_schema
 from asc_pipelines.warehouse.source_clock import settle_source_times
@@ -55,38 +55,32 @@ def amazon_orders(
     fetched = fetch_all(
         [s.id for s in cfg.stores], fetch, log=context.log.warning, trace=context.log.debug
     )
-    summary: list[list[object]] = []
     with duckdb.get_connection() as conn:
         times = settle_source_times(
             conn, DATASET, {s: r.value.now for s, r in fetched.items() if r.ok and r.value}
         )
-        for store in cfg.stores:
-            result: StoreFetch[FetchedOrders] = fetched[store.id]
 
-            def write(value: FetchedOrders, store_id: str = store.id) -> tuple[int, str | None]:
-                write_orders(
-                    conn,
-                    store_id,
-                    orders=value.orders,
-                    items=value.items,
-                    items_done=value.items_done,
-                    watermark=value.watermark,
-                    now=times[store_id],
-                )
-                return len(value.orders), value.note
-
-            summary.append(
-                land(
-                    conn,
-                    store.id,
-                    result,
-                    write=write,
-                    fetched_at=lambda _, store_id=store.id: times[store_id],
-                    dataset=DATASET,
-                    default_operation="getOrders",
-                    run_id=run_id,
-                )
+        def write(store_id: str, value: FetchedOrders) -> tuple[int, str | None]:
+            write_orders(
+                conn,
+                store_id,
+                orders=value.orders,
+                items=value.items,
+                items_done=value.items_done,
+                watermark=value.watermark,
+                now=times[store_id],
             )
+            return len(value.orders), value.note
+
+        summary = land_all(
+            conn,
+            fetched,
+            write=write,
+            times=times,
+            dataset=DATASET,
+            default_operation="getOrders",
+            run_id=run_id,
+        )
         metadata = table_metadata(conn, "raw.amazon_orders")
         metadata["rows_per_store"] = rows_per_store(conn, "raw.amazon_orders")
         metadata["order_items"] = rows_per_store(conn, "raw.amazon_order_items")
