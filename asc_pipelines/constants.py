@@ -212,6 +212,18 @@ USAGE_PLANS: dict[str, UsagePlan] = {
     "getReportDocument": UsagePlan(0.0167, 15),
     "getListingsItem": UsagePlan(5.0, 10),
     "searchListingsItems": UsagePlan(5.0, 5),
+    # The write side (protocols.md 10.1; feeds_2021-06-30.json usage plans). A put or patch
+    # with mode=VALIDATION_PREVIEW counts against its own, lower limit.
+    "patchListingsItem": UsagePlan(5.0, 5),
+    "putListingsItem": UsagePlan(5.0, 10),
+    "deleteListingsItem": UsagePlan(5.0, 10),
+    "listingsItemValidationPreview": UsagePlan(1.0, 1),
+    "createFeedDocument": UsagePlan(0.5, 15),
+    "createFeed": UsagePlan(0.0083, 15),
+    "getFeed": UsagePlan(2.0, 15),
+    "getFeeds": UsagePlan(0.0222, 10),
+    "cancelFeed": UsagePlan(2.0, 15),
+    "getFeedDocument": UsagePlan(0.0222, 10),
     "searchCatalogItems": UsagePlan(2.0, 2),
     "getCatalogItem": UsagePlan(2.0, 2),
     "getOrders": UsagePlan(0.0167, 20),
