@@ -153,12 +153,15 @@ class Transport:
         *,
         expected: int = 200,
         json_object: bool = True,
+        body_needed: bool = True,
         pacing: AbstractContextManager[object] | None = None,
         **request: Any,
     ) -> Any:
         """One attempt of a JSON call: the parsed body of an ``expected`` answer (a JSON object
-        unless ``json_object`` is False), else the dialect's error. ``pacing`` is held while the
-        request is on the wire (a rate bucket); ``request`` goes to `requests.Session.request`."""
+        unless ``json_object`` is False), else the dialect's error. A call that needs no body
+        (``body_needed=False``: a cancel, an upload) takes the expected status with any body and
+        gets its JSON or None. ``pacing`` is held while the request is on the wire (a rate
+        bucket); ``request`` goes to `requests.Session.request`."""
         try:
             with pacing or nullcontext():
                 response = self.session.request(
@@ -177,7 +180,7 @@ class Transport:
             raise dialect.error_answer(
                 operation, response, body, response.status_code in RETRYABLE_STATUSES
             )
-        if not readable:
+        if not readable and body_needed:
             raise dialect.unreadable(operation, response.status_code)
         return body
 

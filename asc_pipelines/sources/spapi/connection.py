@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -131,11 +132,44 @@ class SpApiConnection:
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
         expected: int = 200,
+        buckets: Sequence[str] = (),
     ) -> dict[str, Any]:
-        """One operation: its JSON object answer, after retries and at most one token refresh."""
+        """One operation: its JSON object answer, after retries and at most one token refresh.
+
+        Each attempt waits for the operation's rate bucket, or for every one of ``buckets`` when
+        given (a call Amazon meters under more than one limit)."""
+        answer: dict[str, Any] = self._request(
+            operation, method, path, params, body, expected, buckets, body_needed=True
+        )
+        return answer
+
+    def _command(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        expected: int = 200,
+    ) -> None:
+        """An operation whose answer has no body worth reading (Amazon may send none at all)."""
+        self._request(operation, method, path, params, None, expected, (), body_needed=False)
+
+    def _request(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        body: dict[str, Any] | None,
+        expected: int,
+        buckets: Sequence[str],
+        *,
+        body_needed: bool,
+    ) -> Any:
         url = self.endpoint + path
 
-        def attempt() -> dict[str, Any]:
+        def attempt() -> Any:
             headers = self._headers(json_body=body is not None)
             self.requests_sent += 1
             return self._transport.send(
@@ -144,13 +178,14 @@ class SpApiConnection:
                 url,
                 self._dialect,
                 expected=expected,
-                pacing=self._limiter.pacing(operation),
+                body_needed=body_needed,
+                pacing=self._paced(buckets or (operation,)),
                 params=params,
                 json=body,
                 headers=headers,
             )
 
-        def run() -> dict[str, Any]:
+        def run() -> Any:
             return self._transport.retrying(
                 attempt, operation=operation, url=url, breakers=(self._lwa.breaker,)
             )
@@ -163,6 +198,14 @@ class SpApiConnection:
             # Expired or revoked access token (protocols.md 1.2): refresh once, retry once.
             self._lwa.invalidate()
             return run()
+
+    @contextmanager
+    def _paced(self, buckets: Sequence[str]) -> Iterator[None]:
+        """Hold a request to every one of ``buckets`` (`RateLimiter.pacing` each)."""
+        with ExitStack() as stack:
+            for bucket in buckets:
+                stack.enter_context(self._limiter.pacing(bucket))
+            yield
 
     def _headers(self, *, json_body: bool) -> dict[str, str]:
         """The access token and request time every SP-API request carries."""

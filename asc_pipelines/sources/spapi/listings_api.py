@@ -1,4 +1,13 @@
-"""Listings Items API 2021-08-01: a seller's listings, searched or one by SKU (protocols.md 3)."""
+"""Listings Items API 2021-08-01: a seller's listings, searched or one by SKU (protocols.md 3), and
+the write operations that change one listing (protocols.md 10.1).
+
+A put, patch or delete answers with Amazon's verdict (`ListingSubmission`): ``INVALID`` is an
+answer, returned with Amazon's issues; throttling and server errors are retried like every call.
+With ``preview=True`` a put or patch is sent with ``mode=VALIDATION_PREVIEW``: Amazon checks it and
+changes nothing, and such calls wait for the 1-per-second preview bucket as well as the
+operation's own (Amazon does not say whether a preview also counts against the operation's limit;
+the client assumes it does).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +19,12 @@ from urllib.parse import quote
 
 from asc_pipelines import constants
 from asc_pipelines.sources.spapi.connection import SpApiConnection, format_iso
+from asc_pipelines.sources.spapi.listing_submissions import ListingSubmission, parse_submission
 
 _LISTINGS = "/listings/2021-08-01/items"
+# The usage plan (constants.USAGE_PLANS) every VALIDATION_PREVIEW put or patch also waits for.
+VALIDATION_PREVIEW_PLAN = "listingsItemValidationPreview"
+PUT_REQUIREMENTS = ("LISTING", "LISTING_PRODUCT_ONLY", "LISTING_OFFER_ONLY")
 
 
 @dataclass
@@ -96,6 +109,106 @@ class ListingsItemsApi(SpApiConnection):
         included_data: Sequence[str] = ("summaries", "issues"),
     ) -> dict[str, Any]:
         """One listing by SKU (the SKU is URL-encoded, ``/`` included)."""
-        path = f"{_LISTINGS}/{quote(seller_id, safe='')}/{quote(sku, safe='')}"
         params = {"marketplaceIds": marketplace_id, "includedData": ",".join(included_data)}
-        return self._call("getListingsItem", "GET", path, params=params)
+        return self._call("getListingsItem", "GET", _item_path(seller_id, sku), params=params)
+
+    def patch_listings_item(
+        self,
+        seller_id: str,
+        sku: str,
+        marketplace_id: str,
+        product_type: str,
+        patches: Sequence[dict[str, Any]],
+        *,
+        preview: bool = False,
+        issue_locale: str | None = None,
+    ) -> ListingSubmission:
+        """Change some top-level attributes of a listing (JSON Patch operations, e.g. those of
+        `asc_pipelines.sources.listing_patches`); ``product_type`` is the listing's own."""
+        if not patches:
+            raise ValueError("a patch needs at least one operation")
+        body = {"productType": product_type, "patches": list(patches)}
+        return self._submit(
+            "patchListingsItem",
+            "PATCH",
+            seller_id,
+            sku,
+            marketplace_id,
+            body,
+            preview,
+            issue_locale,
+        )
+
+    def put_listings_item(
+        self,
+        seller_id: str,
+        sku: str,
+        marketplace_id: str,
+        product_type: str,
+        requirements: str,
+        attributes: dict[str, Any],
+        *,
+        preview: bool = False,
+        issue_locale: str | None = None,
+    ) -> ListingSubmission:
+        """Create a listing, or replace all of an existing one's attributes with ``attributes``
+        (``requirements`` ``LISTING_OFFER_ONLY``: an offer on an ASIN already in the catalog)."""
+        if requirements not in PUT_REQUIREMENTS:
+            raise ValueError(
+                f"requirements must be one of {PUT_REQUIREMENTS}, got {requirements!r}"
+            )
+        body = {"productType": product_type, "requirements": requirements, "attributes": attributes}
+        return self._submit(
+            "putListingsItem", "PUT", seller_id, sku, marketplace_id, body, preview, issue_locale
+        )
+
+    def delete_listings_item(
+        self,
+        seller_id: str,
+        sku: str,
+        marketplace_id: str,
+        *,
+        issue_locale: str | None = None,
+    ) -> ListingSubmission:
+        """Remove a listing from a marketplace (Amazon has no preview of a delete)."""
+        return self._submit(
+            "deleteListingsItem",
+            "DELETE",
+            seller_id,
+            sku,
+            marketplace_id,
+            None,
+            False,
+            issue_locale,
+        )
+
+    def _submit(
+        self,
+        operation: str,
+        method: str,
+        seller_id: str,
+        sku: str,
+        marketplace_id: str,
+        body: dict[str, Any] | None,
+        preview: bool,
+        issue_locale: str | None,
+    ) -> ListingSubmission:
+        params = {"marketplaceIds": marketplace_id}
+        if preview:
+            params["mode"] = "VALIDATION_PREVIEW"
+        if issue_locale:
+            params["issueLocale"] = issue_locale
+        answer = self._call(
+            operation,
+            method,
+            _item_path(seller_id, sku),
+            params=params,
+            body=body,
+            buckets=(VALIDATION_PREVIEW_PLAN, operation) if preview else (),
+        )
+        return parse_submission(operation, answer)
+
+
+def _item_path(seller_id: str, sku: str) -> str:
+    """One listing's path; seller id and SKU URL-encoded (a SKU may hold ``/`` or spaces)."""
+    return f"{_LISTINGS}/{quote(seller_id, safe='')}/{quote(sku, safe='')}"
