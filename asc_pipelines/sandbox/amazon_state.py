@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asc_pipelines.sandbox.listings_file import ListingsFile
 from asc_pipelines.sandbox.open_dates import parse_open_date
 from asc_pipelines.sandbox.world import AmazonWorld, Store, StoreData, parse_utc
+
+if TYPE_CHECKING:
+    from asc_pipelines.sandbox.listings_writes import PendingWrite
 
 ACTIVE_STATUS = ["BUYABLE", "DISCOVERABLE"]
 
@@ -43,6 +46,8 @@ class StoreState:
     # searchListingsItems results (sorted matches) per (filters, version): paging through a
     # large store must not rescan every listing for each page.
     search_cache: dict[str, tuple[int, list[Listing]]] = field(default_factory=dict)
+    # Accepted listing changes not yet applied, in submission order (sandbox/listings_writes.py).
+    pending_writes: list[PendingWrite] = field(default_factory=list)
 
     def cell(self, listing: Listing, column: str) -> str:
         """A report cell of a listing (empty if this header variant lacks the column)."""

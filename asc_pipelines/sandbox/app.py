@@ -6,7 +6,12 @@ Routes:
   ``spapi_app``.
 - ``GET /_sandbox/documents/<id>``: report downloads, S3 style (``downloadReportDocument``).
 - ``/rest/...``: Magento 2 REST, delegated to ``magento_api.MagentoSandbox``.
-- ``/_sandbox/advance``, ``/_sandbox/state``, ``/_sandbox/faults``: the control endpoints.
+- ``/_sandbox/advance``, ``/_sandbox/state``, ``/_sandbox/faults``, ``/_sandbox/requests``: the
+  control endpoints (``requests``: the request log, ``?operation=a,b`` to filter; DELETE clears).
+
+Listing changes accepted by the write operations are applied ``write_delay_seconds`` of sandbox
+time after they were submitted (``listings_writes``); every SP-API request, ``advance`` and the
+state views first apply what has come due.
 
 Faults (``latency``, ``reset``, ``status``, ``truncate``) wrap every API by operation name, and
 every response carries a ``Date`` header from the SANDBOX clock, which the pipeline reads as
@@ -23,7 +28,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +41,13 @@ from asc_pipelines.sandbox.clock import SandboxClock
 from asc_pipelines.sandbox.documents import DOCUMENTS_PATH, DocumentStore, s3_error
 from asc_pipelines.sandbox.evolve import evolve_amazon
 from asc_pipelines.sandbox.faults import Fault, FaultInjector
+from asc_pipelines.sandbox.listings_writes import DEFAULT_WRITE_DELAY_SECONDS, ListingsWrites
 from asc_pipelines.sandbox.lwa import TokenRegistry, handle_token_request
 from asc_pipelines.sandbox.magento_api import MagentoSandbox
 from asc_pipelines.sandbox.magento_evolve import evolve_magento
 from asc_pipelines.sandbox.ratelimit import RateLimiter
 from asc_pipelines.sandbox.reports_api import ReportsApi
+from asc_pipelines.sandbox.request_log import LoggedRequest, RequestLog
 from asc_pipelines.sandbox.responses import json_response, quota_exceeded, spapi_error
 from asc_pipelines.sandbox.spapi_app import SpApi
 from asc_pipelines.sandbox.world import load_world
@@ -92,6 +99,7 @@ class SandboxApp:
         report_delay_seconds: float = 2.0,
         seed: int = 0,
         clock_mode: str = "running",
+        write_delay_seconds: float = DEFAULT_WRITE_DELAY_SECONDS,
     ) -> None:
         world = load_world(Path(world_dir))
         self.seed = seed
@@ -104,6 +112,12 @@ class SandboxApp:
         self.documents = DocumentStore()
         self.amazon = AmazonState.from_world(world)
         self.reports = ReportsApi(self.documents, self.faults, report_delay_seconds)
+        self.request_log = RequestLog()
+        catalog = CatalogApi(world.catalog)
+        self.listings_writes = ListingsWrites(
+            lambda market, asin: catalog.index.entry(market, asin) is not None,
+            write_delay_seconds,
+        )
         self.spapi = SpApi(
             self.amazon,
             self.clock,
@@ -112,7 +126,8 @@ class SandboxApp:
             self.faults,
             self.reports,
             self.lock,
-            CatalogApi(world.catalog),
+            catalog,
+            self.listings_writes,
         )
         self.magento = MagentoSandbox(Path(world_dir), self.clock.now, seed=seed)
 
@@ -127,6 +142,7 @@ class SandboxApp:
                 self.clock.advance(minutes * 60)
             self.tick += 1
             now = self.clock.now()
+            self.listings_writes.apply_due(self.amazon, now)
             # What happened "during" the advanced minutes is stamped at their midpoint, as real
             # orders arrive spread over time: a five-minute advance puts them 2.5 minutes back,
             # clear of the Orders API's two-minute rule, so the next tick can see them.
@@ -146,6 +162,7 @@ class SandboxApp:
     def state(self) -> dict[str, Any]:
         """What ``GET /_sandbox/state`` shows: clock, tick, stores and their counts."""
         with self.lock:
+            self.listings_writes.apply_due(self.amazon, self.clock.now())
             stores = []
             for store_id, store in self.amazon.stores.items():
                 stores.append(
@@ -159,6 +176,7 @@ class SandboxApp:
                         "listings": len(store.listings),
                         "listings_with_issues": sum(1 for x in store.listings.values() if x.issues),
                         "orders": len(store.orders),
+                        "pending_listing_changes": len(store.pending_writes),
                         "reports": self.reports.count(store_id),
                         "evolved": store.evolved,
                     }
@@ -195,9 +213,7 @@ class SandboxApp:
         if path.startswith(MAGENTO_PREFIX):
             operation = self.magento.operation_name(request)
             return self._with_faults(request, operation, "magento", self._magento)
-        return self._with_faults(
-            request, self.spapi.operation_name(request), "spapi", self.spapi.handle
-        )
+        return self._with_faults(request, self.spapi.operation_name(request), "spapi", self._spapi)
 
     def _with_faults(
         self,
@@ -208,6 +224,25 @@ class SandboxApp:
     ) -> Response:
         if operation is None:
             return handler(request)
+        arrived = self.clock.now()
+        try:
+            response = self._faulty(request, operation, family, handler)
+        except ConnectionResetError:
+            self._log(arrived, operation, request, None)
+            raise
+        self._log(arrived, operation, request, response.status_code)
+        return response
+
+    def _log(self, at: datetime, operation: str, request: Request, status: int | None) -> None:
+        self.request_log.record(LoggedRequest(at, operation, request.method, request.path, status))
+
+    def _faulty(
+        self,
+        request: Request,
+        operation: str,
+        family: str,
+        handler: Callable[[Request], Response],
+    ) -> Response:
         latency = self.faults.take(operation, "latency")
         if latency is not None and latency.seconds:
             time.sleep(latency.seconds)
@@ -242,6 +277,11 @@ class SandboxApp:
         response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
         return response
 
+    def _spapi(self, request: Request) -> Response:
+        with self.lock:
+            self.listings_writes.apply_due(self.amazon, self.clock.now())
+        return self.spapi.handle(request)
+
     def _magento(self, request: Request) -> Response:
         with self.lock:
             return self.magento.handle(request)
@@ -271,6 +311,8 @@ class SandboxApp:
                 return json_response(200, self.state())
             if name == "faults":
                 return self._faults_endpoint(request, body)
+            if name == "requests":
+                return self._requests_endpoint(request)
         except (TypeError, ValueError) as error:
             return json_response(400, {"error": str(error)})
         return json_response(404, {"error": f"no control endpoint {request.method} {request.path}"})
@@ -295,9 +337,25 @@ class SandboxApp:
             return json_response(200, {"faults": [f.to_json() for f in self.faults.active()]})
         return json_response(405, {"error": "use GET, POST or DELETE"})
 
+    def _requests_endpoint(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.request_log.clear()
+            return json_response(200, {"requests": []})
+        if request.method != "GET":
+            return json_response(405, {"error": "use GET or DELETE"})
+        wanted = {
+            name.strip()
+            for raw in request.args.getlist("operation")
+            for name in raw.split(",")
+            if name.strip()
+        }
+        entries = self.request_log.entries(wanted or None)
+        return json_response(200, {"requests": [entry.to_json() for entry in entries]})
+
     def dump(self) -> str:
         """The Amazon side as canonical JSON (used to compare worlds, e.g. for determinism)."""
         with self.lock:
+            self.listings_writes.apply_due(self.amazon, self.clock.now())
             stores = {
                 store_id: {
                     "report": store.report_bytes().decode("latin-1"),

@@ -20,6 +20,8 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from asc_pipelines.sandbox.app import SandboxApp
 from asc_pipelines.sandbox.clock import SandboxClock
 from asc_pipelines.sandbox.faults import FaultInjector
+from asc_pipelines.sandbox.listings_writes import DEFAULT_WRITE_DELAY_SECONDS
+from asc_pipelines.sandbox.request_log import RequestLog
 
 
 class _SandboxHandler(WSGIRequestHandler):
@@ -49,6 +51,7 @@ class SandboxServer:
         seed: int = 0,
         clock_mode: str = "running",
         evolve_every_seconds: float | None = None,
+        write_delay_seconds: float = DEFAULT_WRITE_DELAY_SECONDS,
     ) -> None:
         self.app = SandboxApp(
             Path(world_dir),
@@ -56,6 +59,7 @@ class SandboxServer:
             report_delay_seconds=report_delay_seconds,
             seed=seed,
             clock_mode=clock_mode,
+            write_delay_seconds=write_delay_seconds,
         )
         self.host = host
         self.port = port
@@ -69,6 +73,11 @@ class SandboxServer:
     def faults(self) -> FaultInjector:
         """Arm and clear faults: ``.add(operation, kind, *, status, seconds, times)``."""
         return self.app.faults
+
+    @property
+    def request_log(self) -> RequestLog:
+        """Every API request answered so far: ``.entries({"patchListingsItem"})``."""
+        return self.app.request_log
 
     @property
     def clock(self) -> SandboxClock:

@@ -20,6 +20,8 @@ from asc_pipelines.sandbox.amazon_state import AmazonState
 from asc_pipelines.sandbox.catalog_api import CatalogApi
 from asc_pipelines.sandbox.clock import SandboxClock
 from asc_pipelines.sandbox.faults import FaultInjector
+from asc_pipelines.sandbox.listings_write_api import ListingsWriteApi
+from asc_pipelines.sandbox.listings_writes import ListingsWrites
 from asc_pipelines.sandbox.lwa import TOKEN_EXPIRED, TokenRegistry
 from asc_pipelines.sandbox.ratelimit import RateLimiter
 from asc_pipelines.sandbox.reports_api import ReportsApi
@@ -64,6 +66,7 @@ class SpApi:
         reports: ReportsApi,
         lock: threading.RLock,
         catalog: CatalogApi | None = None,
+        listings_writes: ListingsWrites | None = None,
     ) -> None:
         self.state = state
         self.catalog = catalog if catalog is not None else CatalogApi([])
@@ -73,6 +76,9 @@ class SpApi:
         self.faults = faults
         self.reports = reports
         self.lock = lock
+        writes = ListingsWriteApi(
+            listings_writes or ListingsWrites(lambda market, asin: False), limiter
+        )
         self.routes = [
             _route("GET", "/reports/2021-06-30/reports", "getReports", reports.get_reports),
             _route("POST", "/reports/2021-06-30/reports", "createReport", reports.create_report),
@@ -96,6 +102,24 @@ class SpApi:
                 "/listings/2021-08-01/items/{sellerId}/{sku}",
                 "getListingsItem",
                 listings_api.get_listings_item,
+            ),
+            _route(
+                "PATCH",
+                "/listings/2021-08-01/items/{sellerId}/{sku}",
+                "patchListingsItem",
+                writes.patch_listings_item,
+            ),
+            _route(
+                "PUT",
+                "/listings/2021-08-01/items/{sellerId}/{sku}",
+                "putListingsItem",
+                writes.put_listings_item,
+            ),
+            _route(
+                "DELETE",
+                "/listings/2021-08-01/items/{sellerId}/{sku}",
+                "deleteListingsItem",
+                writes.delete_listings_item,
             ),
             _route(
                 "GET",
