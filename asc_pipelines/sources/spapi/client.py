@@ -11,13 +11,14 @@ from typing import Any
 
 from asc_pipelines.config import AmazonConfig, StoreConfig
 from asc_pipelines.sources.spapi.catalog_api import CatalogItemsApi
+from asc_pipelines.sources.spapi.feeds_api import FeedsApi
 from asc_pipelines.sources.spapi.listings_api import ListingsItemsApi
 from asc_pipelines.sources.spapi.orders_api import OrdersApi
 from asc_pipelines.sources.spapi.reports_api import ReportsApi
 
 
-class SpApiClient(ReportsApi, ListingsItemsApi, CatalogItemsApi, OrdersApi):
-    """SP-API for one store: Reports, Listings Items, Catalog Items and Orders."""
+class SpApiClient(ReportsApi, ListingsItemsApi, CatalogItemsApi, OrdersApi, FeedsApi):
+    """SP-API for one store: Reports, Listings Items, Catalog Items, Orders and Feeds."""
 
     @classmethod
     def from_config(
