@@ -92,6 +92,65 @@ class ListingRules(_Strict):
     conditions: list[ListingCondition] = []
 
 
+# A listing price is computed to this many decimal places before round_to applies.
+PRICE_DECIMALS = 4
+HANDLING_TIME_DAYS = (1, 30)  # Amazon's lead_time_to_ship_max_days, in days
+
+
+class PriceRules(_Strict):
+    """A store's ``price:``: how the price a listing should show is made from Magento's price.
+
+    In this order: converted from ``magento_currency`` into the marketplace's currency at
+    ``currency_rate`` (marketplace currency per unit of Magento's; none: the prices already are
+    in the marketplace currency), raised or lowered by ``adjust_percent`` then by
+    ``adjust_amount``, rounded to the nearest multiple of ``round_to`` (half away from zero),
+    and held between ``minimum_price`` and ``maximum_price`` (marketplace currency): a price
+    outside them is not sent, and a ``price_out_of_bounds`` sync issue opens. Every key is
+    optional; without any, the listing shows Magento's price unchanged. Checked, naming the
+    store, by :class:`StoreConfig`.
+    """
+
+    magento_currency: str | None = None
+    currency_rate: Decimal | None = None
+    adjust_percent: Decimal = Decimal(0)
+    adjust_amount: Decimal = Decimal(0)
+    round_to: Decimal | None = None
+    minimum_price: Decimal | None = None
+    maximum_price: Decimal | None = None
+
+    def problems(self, marketplace_currency: str) -> list[str]:
+        """What is wrong with these rules for a store selling in ``marketplace_currency``."""
+        found: list[str] = []
+        rate, currency = self.currency_rate, self.magento_currency
+        if currency is not None and not re.fullmatch(r"[A-Z]{3}", currency):
+            found.append(f"price.magento_currency {currency!r} is not an ISO 4217 code like USD")
+        elif currency is not None and currency != marketplace_currency and rate is None:
+            found.append(
+                f"price.currency_rate is required: Magento's prices are in {currency}, the "
+                f"marketplace sells in {marketplace_currency}"
+            )
+        elif currency == marketplace_currency and rate is not None and rate != 1:
+            found.append(
+                f"price.currency_rate {rate} converts {currency} into itself; leave it out"
+            )
+        if rate is not None and rate <= 0:
+            found.append(f"price.currency_rate must be above 0, not {rate}")
+        if self.adjust_percent <= -100:
+            found.append(f"price.adjust_percent must be above -100, not {self.adjust_percent}")
+        step = self.round_to
+        if step is not None and (step <= 0 or step != round(step, PRICE_DECIMALS)):
+            found.append(
+                f"price.round_to must be above 0 with at most {PRICE_DECIMALS} decimals, not {step}"
+            )
+        low, high = self.minimum_price, self.maximum_price
+        for key, value in (("minimum_price", low), ("maximum_price", high)):
+            if value is not None and value < 0:
+                found.append(f"price.{key} must not be negative, not {value}")
+        if low is not None and high is not None and low > high:
+            found.append(f"price.minimum_price {low} is above price.maximum_price {high}")
+        return found
+
+
 class StoreConfig(_Strict):
     """One Amazon store: a Seller Central account selling in one marketplace."""
 
@@ -109,6 +168,24 @@ class StoreConfig(_Strict):
     # Condition of products whose condition attribute is empty: a Listings Items conditionType
     # (new_new, used_like_new, ...) or an ASC label ("New", "Used - Like New").
     default_condition: str = "new"
+    # What a listing should show (core.desired_listings): this many units fewer than the listed
+    # quantity (never below 0), a safety margin against overselling; the handling time in days
+    # (Amazon's lead_time_to_ship_max_days; none: the listing's own); the price rules.
+    quantity_buffer: int = 0
+    handling_time: int | None = None
+    price: PriceRules = PriceRules()
+
+    @model_validator(mode="after")
+    def _listing_settings_hold(self) -> StoreConfig:
+        problems = self.price.problems(constants.marketplace(self.marketplace).currency)
+        if self.quantity_buffer < 0:
+            problems.append(f"quantity_buffer must not be negative, not {self.quantity_buffer}")
+        low, high = HANDLING_TIME_DAYS
+        if self.handling_time is not None and not low <= self.handling_time <= high:
+            problems.append(f"handling_time must be {low} to {high} days, not {self.handling_time}")
+        if problems:
+            raise ValueError(f"store {self.id}: " + "; ".join(problems))
+        return self
 
     @field_validator("id")
     @classmethod

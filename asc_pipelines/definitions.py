@@ -21,6 +21,7 @@ from asc_pipelines.defs.amazon.issues import amazon_listing_issues
 from asc_pipelines.defs.amazon.listings import amazon_listings_snapshot
 from asc_pipelines.defs.amazon.orders import amazon_orders
 from asc_pipelines.defs.core.checks import CORE_CHECKS
+from asc_pipelines.defs.core.desired_listings import desired_listings
 from asc_pipelines.defs.core.history import listing_history
 from asc_pipelines.defs.core.matching import product_matches
 from asc_pipelines.defs.core.status import listings_by_status
@@ -72,6 +73,7 @@ def build_definitions(
             product_matches,
             asin_lookups,
             listings_by_status,
+            desired_listings,
             sync_issues,
             listing_history,
             *TREND_ASSETS,

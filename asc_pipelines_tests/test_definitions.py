@@ -33,6 +33,7 @@ def test_definitions_load_and_the_sync_job_covers_every_asset(tmp_path: Path) ->
         "product_matches",
         "asin_lookups",
         "listings_by_status",
+        "desired_listings",
         "sync_issues",
         "listing_history",
         "listing_status_trend",

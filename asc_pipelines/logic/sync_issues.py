@@ -13,10 +13,16 @@ after being resolved is a new issue with a new id.
 Kinds (each from current data every tick):
 
 - ``price_mismatch``: an active (``core.listing_status``), merchant-fulfilled (``DEFAULT`` or no
-  channel) listing whose Amazon price differs from its Magento product's price by more than
-  ``price_tolerance`` (absolute, strictly more). A listing or product without a price is skipped.
+  channel) listing whose Amazon price differs from the price it should show
+  (``core.desired_listings.price``, in the marketplace currency) by more than ``price_tolerance``
+  (absolute, strictly more). Skipped when either price is unknown or withheld.
 - ``quantity_mismatch``: such a listing whose Amazon quantity differs from
-  ``core.product_eligibility.listed_qty``; skipped when either is unknown.
+  ``core.desired_listings.quantity``; skipped when either is unknown. A listing the desired state
+  has no row for yet (``desired_listings`` not materialized since it appeared) is compared with
+  its Magento product's price and ``core.product_eligibility.listed_qty``, as before that table.
+- ``price_out_of_bounds``: a row of ``core.desired_listings`` whose calculated price lies outside
+  the store's ``price.minimum_price`` / ``price.maximum_price``, so no price is sent; subject: the
+  seller SKU, or ``"<magento sku> (ready to list)"`` for a product not listed yet.
 - ``unmatched_listing`` / ``ambiguous_match``: ``new_third_party`` listings with reason
   ``no_catalog_match`` / ``ambiguous_match``.
 - ``amazon_listing_error``: a listing with at least one ERROR-severity Amazon issue (one issue per
@@ -32,12 +38,13 @@ Kinds (each from current data every tick):
   calls a tick did not make (``TickLimitReached``: its deadline passed or a breaker was open) are
   not failures of the operation.
 
-Severity rule: ``error`` for ``amazon_listing_error``, ``stale_store`` and ``api_failure`` (the
-store or listing is not selling or not syncing); ``warning`` for everything else, except that a
-``price_mismatch`` or ``quantity_mismatch`` open for at least ``escalate_after_minutes`` of tick
-time escalates to ``error``, and ``escalated_at`` records the tick that escalated it. Severity is
-a function of ``kind`` and ``escalated_at`` alone (:data:`SEVERITY_SQL`, built from
-:data:`ERROR_KINDS` and :data:`ESCALATING_KINDS`), so the stored severity always agrees with it.
+Severity rule: ``error`` for ``amazon_listing_error``, ``stale_store``, ``api_failure`` and
+``price_out_of_bounds`` (the store or listing is not selling or not syncing, or its price cannot
+be sent); ``warning`` for everything else, except that a ``price_mismatch`` or
+``quantity_mismatch`` open for at least ``escalate_after_minutes`` of tick time escalates to
+``error``, and ``escalated_at`` records the tick that escalated it. Severity is a function of
+``kind`` and ``escalated_at`` alone (:data:`SEVERITY_SQL`, built from :data:`ERROR_KINDS` and
+:data:`ESCALATING_KINDS`), so the stored severity always agrees with it.
 
 All times are the tick's time by the sources' clock, passed in by the caller; nothing here reads
 the machine's clock. No Dagster here.
@@ -54,6 +61,7 @@ from importlib import resources
 import duckdb
 
 from asc_pipelines.config import SyncIssueSettings
+from asc_pipelines.logic.desired_listings import OUT_OF_BOUNDS_REASONS
 from asc_pipelines.warehouse.counts import counts_by_key
 from asc_pipelines.warehouse.source_clock import Rewind, SourceClockWentBack
 
@@ -66,8 +74,9 @@ KINDS = (
     "invalid_identifier",
     "stale_store",
     "api_failure",
+    "price_out_of_bounds",
 )
-ERROR_KINDS = ("amazon_listing_error", "stale_store", "api_failure")
+ERROR_KINDS = ("amazon_listing_error", "stale_store", "api_failure", "price_out_of_bounds")
 ESCALATING_KINDS = ("price_mismatch", "quantity_mismatch")
 SCHEMA_FILE = "sync_issues.sql"
 
@@ -97,18 +106,37 @@ def ensure_sync_issue_schema(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(sync_issue_schema_sql())
 
 
+def money(column: str) -> str:
+    """SQL showing a price as merchants read it: two decimals when it has no more, else all."""
+    return (
+        f"CASE WHEN {column} = round({column}, 2) "
+        f"THEN CAST(CAST({column} AS DECIMAL(18, 2)) AS VARCHAR) ELSE CAST({column} AS VARCHAR) END"
+    )
+
+
+def _sql_list(values: Sequence[str]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
 # Current problems, one row per (store_id, kind, subject). ``$stores`` NULL = every store.
-_CURRENT_SQL = """
+_CURRENT_SQL = f"""
 CREATE OR REPLACE TEMP TABLE sync_issue_current AS
 WITH active_fbm AS (
+    -- Compared with core.desired_listings; a listing it has no row for yet (desired_listings
+    -- not materialized since) with Magento's price and listed quantity, as before it existed.
     SELECT s.store_id, s.seller_sku, s.magento_sku,
         l.price AS amazon_price, p.price AS magento_price,
-        l.quantity AS amazon_qty, e.listed_qty
+        l.quantity AS amazon_qty,
+        CASE WHEN d.store_id IS NULL THEN e.listed_qty ELSE d.quantity END AS desired_qty,
+        CASE WHEN d.store_id IS NULL THEN p.price ELSE d.price END AS desired_price,
+        d.currency
     FROM core.listing_status s
     JOIN raw.amazon_listings l ON l.store_id = s.store_id AND l.seller_sku = s.seller_sku
     JOIN raw.magento_products p ON p.sku = s.magento_sku
     LEFT JOIN core.product_eligibility e
         ON e.store_id = s.store_id AND e.magento_sku = s.magento_sku
+    LEFT JOIN core.desired_listings d
+        ON d.store_id = s.store_id AND d.seller_sku = s.seller_sku
     WHERE s.status = 'active' AND s.seller_sku IS NOT NULL AND s.magento_sku IS NOT NULL
         AND upper(coalesce(l.fulfillment_channel, 'DEFAULT')) = 'DEFAULT'
 ),
@@ -146,19 +174,30 @@ failures AS (
 ),
 problems AS (
     SELECT store_id, 'price_mismatch' AS kind, seller_sku AS sku, seller_sku AS subject,
-        'Amazon price ' || CAST(amazon_price AS VARCHAR) || ', Magento price '
-            || CASE WHEN magento_price = round(magento_price, 2)
-                THEN CAST(CAST(magento_price AS DECIMAL(18, 2)) AS VARCHAR)
-                ELSE CAST(magento_price AS VARCHAR) END
-            || ' (product ' || magento_sku || ')' AS detail
+        'Amazon price ' || CAST(amazon_price AS VARCHAR)
+            || CASE WHEN desired_price = magento_price
+                THEN ', Magento price ' || {money("magento_price")} || ' (product '
+                ELSE ', should be ' || {money("desired_price")} || ' ' || currency
+                    || ' (Magento price ' || {money("magento_price")} || ', product ' END
+            || magento_sku || ')' AS detail
     FROM active_fbm
-    WHERE abs(amazon_price - magento_price) > $tolerance
+    WHERE abs(amazon_price - desired_price) > $tolerance
     UNION ALL
     SELECT store_id, 'quantity_mismatch', seller_sku, seller_sku,
-        'Amazon quantity ' || amazon_qty || ', should be ' || listed_qty
+        'Amazon quantity ' || amazon_qty || ', should be ' || desired_qty
             || ' (product ' || magento_sku || ')'
     FROM active_fbm
-    WHERE amazon_qty <> listed_qty
+    WHERE amazon_qty <> desired_qty
+    UNION ALL
+    SELECT store_id, 'price_out_of_bounds', coalesce(seller_sku, magento_sku),
+        coalesce(seller_sku, magento_sku || ' (ready to list)'),
+        'price ' || {money("calculated_price")} || ' ' || currency || ' is '
+            || CASE price_withheld_reason WHEN 'below_minimum_price' THEN 'below the minimum '
+                ELSE 'above the maximum ' END
+            || 'price; not sent (Magento price ' || {money("magento_price")}
+            || ', product ' || magento_sku || ')'
+    FROM core.desired_listings
+    WHERE price_withheld_reason IN ({_sql_list(OUT_OF_BOUNDS_REASONS)})
     UNION ALL
     SELECT store_id,
         CASE reason_code WHEN 'no_catalog_match' THEN 'unmatched_listing'
@@ -198,10 +237,6 @@ FROM problems
 WHERE $stores IS NULL OR store_id = 'magento' OR list_contains($stores, store_id)
 GROUP BY store_id, kind, subject
 """
-
-
-def _sql_list(values: Sequence[str]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
 
 
 # The one severity rule (module docstring): what an issue's row says and what the data implies

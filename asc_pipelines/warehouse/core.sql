@@ -148,3 +148,41 @@ COMMENT ON COLUMN core.listing_status.seller_sku IS 'The Amazon listing; NULL fo
 COMMENT ON COLUMN core.listing_status.asin IS 'ASIN of the listing, or the ASIN an unlisted product would be listed under (its amazon_asin or the one catalog answer); NULL when unknown';
 COMMENT ON COLUMN core.listing_status.magento_sku IS 'The Magento product; NULL for listings that match none';
 COMMENT ON COLUMN core.listing_status.computed_at IS 'Tick that classified it, by the sources'' clock (UTC)';
+
+CREATE TABLE IF NOT EXISTS core.desired_listings (
+    store_id VARCHAR NOT NULL,
+    seller_sku VARCHAR,
+    magento_sku VARCHAR NOT NULL,
+    asin VARCHAR,
+    status VARCHAR NOT NULL,
+    fulfillment_channel VARCHAR NOT NULL,
+    salable_qty BIGINT,
+    quantity BIGINT,
+    magento_price DECIMAL(18, 4),
+    currency VARCHAR NOT NULL,
+    currency_rate DECIMAL(18, 6),
+    calculated_price DECIMAL(18, 4),
+    price DECIMAL(18, 4),
+    price_withheld_reason VARCHAR,
+    condition_type VARCHAR,
+    handling_time INTEGER,
+    computed_at TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE core.desired_listings IS 'What Amazon should show, per store: one row per listing matched to a Magento product (any channel, any tab) and one per Ready to List product; what price_mismatch and quantity_mismatch compare Amazon against, and what a later step sends';
+COMMENT ON COLUMN core.desired_listings.store_id IS 'Amazon store id from asc.yaml';
+COMMENT ON COLUMN core.desired_listings.seller_sku IS 'The Amazon listing; NULL for a Ready to List product (not listed yet)';
+COMMENT ON COLUMN core.desired_listings.magento_sku IS 'The Magento product the listing sells, or the Ready to List product';
+COMMENT ON COLUMN core.desired_listings.asin IS 'ASIN of the listing, or the ASIN a Ready to List product would be listed under';
+COMMENT ON COLUMN core.desired_listings.status IS 'The row''s tab in core.listing_status (active, inactive, ineligible, incomplete, ready_to_list)';
+COMMENT ON COLUMN core.desired_listings.fulfillment_channel IS 'Who ships: DEFAULT (the merchant) or Amazon''s channel (AMAZON_NA, AMAZON_EU, ...) as the listings report gives it; DEFAULT for Ready to List products, which are listed merchant-fulfilled';
+COMMENT ON COLUMN core.desired_listings.salable_qty IS 'Magento salable quantity of the product (core.product_eligibility.salable_qty)';
+COMMENT ON COLUMN core.desired_listings.quantity IS 'Units the listing should offer: the salable quantity capped by max_listed_quantity, minus quantity_buffer, never below 0; 0 when the product is not eligible for the store (at or below out_of_stock_threshold, or failing a listing rule); NULL for Amazon-fulfilled (FBA) listings, whose quantity is Amazon''s';
+COMMENT ON COLUMN core.desired_listings.magento_price IS 'Magento price the listing price is made from (raw.magento_products.price, global scope, Magento''s currency)';
+COMMENT ON COLUMN core.desired_listings.currency IS 'ISO 4217 currency of the marketplace: the currency of calculated_price and price';
+COMMENT ON COLUMN core.desired_listings.currency_rate IS 'Marketplace currency per unit of Magento''s currency (price.currency_rate of the store); NULL when Magento''s prices are taken as they are';
+COMMENT ON COLUMN core.desired_listings.calculated_price IS 'magento_price converted at currency_rate, adjusted by price.adjust_percent then price.adjust_amount, rounded to price.round_to; before the minimum and maximum price hold';
+COMMENT ON COLUMN core.desired_listings.price IS 'Price the listing should show, in currency: calculated_price when it lies within price.minimum_price and price.maximum_price; NULL when withheld';
+COMMENT ON COLUMN core.desired_listings.price_withheld_reason IS 'Why price is NULL: no_magento_price, below_minimum_price or above_maximum_price (the latter two open a price_out_of_bounds sync issue); NULL when a price is desired';
+COMMENT ON COLUMN core.desired_listings.condition_type IS 'Listings Items conditionType (new_new, used_like_new, ...) from the product or the store''s default_condition; NULL when it cannot be resolved';
+COMMENT ON COLUMN core.desired_listings.handling_time IS 'Days to ship (Amazon''s lead_time_to_ship_max_days) from the store''s handling_time; NULL to leave the listing''s own';
+COMMENT ON COLUMN core.desired_listings.computed_at IS 'Tick that computed it, by the sources'' clock (UTC)';

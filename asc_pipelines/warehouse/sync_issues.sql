@@ -16,14 +16,14 @@ CREATE TABLE IF NOT EXISTS core.sync_issues (
     escalated_at TIMESTAMPTZ,
     resolved_at TIMESTAMPTZ
 );
-COMMENT ON TABLE core.sync_issues IS 'One row per sync problem (price or quantity mismatch, unmatched or ambiguous listing, Amazon listing error, invalid identifier, stale store, repeated API failure): opened when first seen, last_seen_at moved every tick it is still there, resolved_at set when it is gone. A problem that comes back later is a new issue.';
+COMMENT ON TABLE core.sync_issues IS 'One row per sync problem (price or quantity mismatch, unmatched or ambiguous listing, Amazon listing error, invalid identifier, stale store, repeated API failure, price out of bounds): opened when first seen, last_seen_at moved every tick it is still there, resolved_at set when it is gone. A problem that comes back later is a new issue.';
 COMMENT ON COLUMN core.sync_issues.issue_id IS 'Stable id of the issue: md5 of store_id|kind|subject|first_seen_at (ISO-8601 UTC)';
 COMMENT ON COLUMN core.sync_issues.store_id IS 'Amazon store id, or magento for Magento products and Magento API failures';
-COMMENT ON COLUMN core.sync_issues.kind IS 'price_mismatch, quantity_mismatch, unmatched_listing, ambiguous_match, amazon_listing_error, invalid_identifier, stale_store or api_failure';
-COMMENT ON COLUMN core.sync_issues.severity IS 'warning or error, from kind and escalated_at alone: error for amazon_listing_error, stale_store and api_failure, and for a price or quantity mismatch once escalated_at is set; warning otherwise';
-COMMENT ON COLUMN core.sync_issues.sku IS 'Amazon seller SKU (listing kinds, Amazon identifiers) or Magento SKU (Magento identifiers); NULL for stale_store and api_failure';
-COMMENT ON COLUMN core.sync_issues.subject IS 'What the issue is about, unique among a store''s open issues of a kind: the seller SKU, "<sku> <attribute>" for invalid_identifier, the operation for api_failure, the dataset for stale_store';
-COMMENT ON COLUMN core.sync_issues.detail IS 'Human detail as of the last tick it was seen: both prices, both quantities, Amazon''s codes and messages, the bad value, the last error message';
+COMMENT ON COLUMN core.sync_issues.kind IS 'price_mismatch, quantity_mismatch, unmatched_listing, ambiguous_match, amazon_listing_error, invalid_identifier, stale_store, api_failure or price_out_of_bounds';
+COMMENT ON COLUMN core.sync_issues.severity IS 'warning or error, from kind and escalated_at alone: error for amazon_listing_error, stale_store, api_failure and price_out_of_bounds, and for a price or quantity mismatch once escalated_at is set; warning otherwise';
+COMMENT ON COLUMN core.sync_issues.sku IS 'Amazon seller SKU (listing kinds, Amazon identifiers) or Magento SKU (Magento identifiers, a Ready to List product''s price_out_of_bounds); NULL for stale_store and api_failure';
+COMMENT ON COLUMN core.sync_issues.subject IS 'What the issue is about, unique among a store''s open issues of a kind: the seller SKU, "<sku> <attribute>" for invalid_identifier, "<magento sku> (ready to list)" for price_out_of_bounds of a product not listed yet, the operation for api_failure, the dataset for stale_store';
+COMMENT ON COLUMN core.sync_issues.detail IS 'Human detail as of the last tick it was seen: both prices (and the Magento price when the desired one differs from it), the out-of-bounds price, both quantities, Amazon''s codes and messages, the bad value, the last error message';
 COMMENT ON COLUMN core.sync_issues.first_seen_at IS 'Tick that opened the issue, by the sources'' clock (UTC)';
 COMMENT ON COLUMN core.sync_issues.last_seen_at IS 'Last tick that still saw the problem';
 COMMENT ON COLUMN core.sync_issues.escalated_at IS 'Tick that raised a mismatch to error after escalate_after_minutes; NULL when never escalated';

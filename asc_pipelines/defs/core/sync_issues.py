@@ -23,7 +23,11 @@ NEWEST_SHOWN = 20
 
 @warehouse_asset(
     group="core",
-    deps=[dg.AssetKey("listings_by_status"), dg.AssetKey("amazon_orders")],
+    deps=[
+        dg.AssetKey("listings_by_status"),
+        dg.AssetKey("desired_listings"),
+        dg.AssetKey("amazon_orders"),
+    ],
 )
 def sync_issues(
     context: dg.AssetExecutionContext, settings: AscSettings, duckdb: DuckDBResource
