@@ -209,6 +209,15 @@ class ListingsItemsApi(SpApiConnection):
         return parse_submission(operation, answer)
 
 
+def listing_product_type(item: dict[str, Any], marketplace_id: str) -> str | None:
+    """The Amazon product type of a listing as `get_listings_item` returns it (with
+    ``summaries``): what a patch or put of that listing must name. None when Amazon gives none."""
+    for summary in item.get("summaries") or []:
+        if summary.get("marketplaceId") == marketplace_id and summary.get("productType"):
+            return str(summary["productType"])
+    return None
+
+
 def _item_path(seller_id: str, sku: str) -> str:
     """One listing's path; seller id and SKU URL-encoded (a SKU may hold ``/`` or spaces)."""
     return f"{_LISTINGS}/{quote(seller_id, safe='')}/{quote(sku, safe='')}"
