@@ -94,6 +94,7 @@ class ListingRules(_Strict):
 
 # A listing price is computed to this many decimal places before round_to applies.
 PRICE_DECIMALS = 4
+RATE_DECIMALS = 6  # a currency rate's precision (core.desired_listings.currency_rate)
 HANDLING_TIME_DAYS = (1, 30)  # Amazon's lead_time_to_ship_max_days, in days
 
 
@@ -133,8 +134,11 @@ class PriceRules(_Strict):
             found.append(
                 f"price.currency_rate {rate} converts {currency} into itself; leave it out"
             )
-        if rate is not None and rate <= 0:
-            found.append(f"price.currency_rate must be above 0, not {rate}")
+        if rate is not None and (rate <= 0 or rate != round(rate, RATE_DECIMALS)):
+            found.append(
+                f"price.currency_rate must be above 0 with at most {RATE_DECIMALS} decimals, "
+                f"not {rate}"
+            )
         if self.adjust_percent <= -100:
             found.append(f"price.adjust_percent must be above -100, not {self.adjust_percent}")
         step = self.round_to

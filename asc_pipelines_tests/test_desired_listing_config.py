@@ -67,6 +67,7 @@ price: {magento_currency: USD, currency_rate: 0.79, adjust_percent: 5, adjust_am
         ("handling_time: 0", "handling_time must be 1 to 30 days"),
         ("handling_time: 31", "handling_time must be 1 to 30 days"),
         ("price: {currency_rate: 0}", "price.currency_rate must be above 0"),
+        ("price: {currency_rate: 0.7912345}", "at most 6 decimals"),
         ("price: {magento_currency: USD}", "price.currency_rate is required"),
         ("price: {magento_currency: usd, currency_rate: 1}", "not an ISO 4217 code"),
         ("price: {magento_currency: GBP, currency_rate: 0.8}", "converts GBP into itself"),
