@@ -172,5 +172,5 @@ def test_create_feed_waits_for_its_bucket_after_the_burst(server, fake_time) -> 
 
 def test_an_answer_missing_the_feed_id_is_an_error(server, fake_time) -> None:  # type: ignore[no-untyped-def]
     server.route("POST", f"{FEEDS}/feeds")(lambda request: answer({}, 202))
-    with pytest.raises(SourceError, match=r"createFeed.*feedId"):
+    with pytest.raises(SourceError, match=r"createFeed failed \(HTTP 202\).*feedId"):
         api(server, fake_time).create_feed(FEED_TYPE, ["ATVPDKIKX0DER"], DOCUMENT_ID)

@@ -56,10 +56,13 @@ class Feed:
         return self.processing_status in FEED_STATUSES_FINISHED
 
 
-def _required(operation: str, answer: dict[str, Any], *fields: str) -> list[str]:
+def _required(operation: str, status: int, answer: dict[str, Any], *fields: str) -> list[str]:
+    """The text of fields an answer must carry; an answer without them is no answer."""
     missing = [field for field in fields if not answer.get(field)]
     if missing:
-        raise SpApiError(operation, None, "InvalidBody", f"the answer has no {', '.join(missing)}")
+        raise SpApiError(
+            operation, status, "InvalidBody", f"the answer has no {', '.join(missing)}"
+        )
     return [str(answer[field]) for field in fields]
 
 
@@ -75,7 +78,7 @@ class FeedsApi(SpApiConnection):
             body={"contentType": content_type},
             expected=201,
         )
-        document_id, url = _required("createFeedDocument", answer, "feedDocumentId", "url")
+        document_id, url = _required("createFeedDocument", 201, answer, "feedDocumentId", "url")
         return FeedUpload(document_id, url)
 
     def upload_feed_document(self, url: str, body: bytes, content_type: str) -> None:
@@ -99,14 +102,14 @@ class FeedsApi(SpApiConnection):
         if feed_options:
             body["feedOptions"] = dict(feed_options)
         answer = self._call("createFeed", "POST", f"{_FEEDS}/feeds", body=body, expected=202)
-        (feed_id,) = _required("createFeed", answer, "feedId")
+        (feed_id,) = _required("createFeed", 202, answer, "feedId")
         return feed_id
 
     def get_feed(self, feed_id: str) -> Feed:
         """A feed's processing status and, once processed, its result document."""
         answer = self._call("getFeed", "GET", f"{_FEEDS}/feeds/{quote(feed_id, safe='')}")
         found_id, feed_type, status = _required(
-            "getFeed", answer, "feedId", "feedType", "processingStatus"
+            "getFeed", 200, answer, "feedId", "feedType", "processingStatus"
         )
         return Feed(
             feed_id=found_id,
