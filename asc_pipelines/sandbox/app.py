@@ -4,14 +4,17 @@ Routes:
 - ``POST /auth/o2/token``: Login With Amazon (``lwaToken``).
 - SP-API paths (``/reports/...``, ``/listings/...``, ``/catalog/...``, ``/orders/...``): see
   ``spapi_app``.
-- ``GET /_sandbox/documents/<id>``: report downloads, S3 style (``downloadReportDocument``).
+- ``GET /_sandbox/documents/<id>``: report and feed processing report downloads, S3 style
+  (``downloadReportDocument``).
+- ``PUT /_sandbox/uploads/<id>``: feed document uploads, S3 style (``uploadFeedDocument``).
 - ``/rest/...``: Magento 2 REST, delegated to ``magento_api.MagentoSandbox``.
 - ``/_sandbox/advance``, ``/_sandbox/state``, ``/_sandbox/faults``, ``/_sandbox/requests``: the
   control endpoints (``requests``: the request log, ``?operation=a,b`` to filter; DELETE clears).
 
 Listing changes accepted by the write operations are applied ``write_delay_seconds`` of sandbox
-time after they were submitted (``listings_writes``); every SP-API request, ``advance`` and the
-state views first apply what has come due.
+time after they were submitted (``listings_writes``), feeds are processed ``feed_delay_seconds``
+after they were created (``feeds_api``); every SP-API request, ``advance`` and the state views
+first process and apply what has come due.
 
 Faults (``latency``, ``reset``, ``status``, ``truncate``) wrap every API by operation name, and
 every response carries a ``Date`` header from the SANDBOX clock, which the pipeline reads as
@@ -41,6 +44,8 @@ from asc_pipelines.sandbox.clock import SandboxClock
 from asc_pipelines.sandbox.documents import DOCUMENTS_PATH, DocumentStore, s3_error
 from asc_pipelines.sandbox.evolve import evolve_amazon
 from asc_pipelines.sandbox.faults import Fault, FaultInjector
+from asc_pipelines.sandbox.feed_uploads import UPLOADS_PATH, FeedUploads
+from asc_pipelines.sandbox.feeds_api import DEFAULT_FEED_DELAY_SECONDS, FeedsApi
 from asc_pipelines.sandbox.listings_writes import DEFAULT_WRITE_DELAY_SECONDS, ListingsWrites
 from asc_pipelines.sandbox.lwa import TokenRegistry, handle_token_request
 from asc_pipelines.sandbox.magento_api import MagentoSandbox
@@ -100,6 +105,7 @@ class SandboxApp:
         seed: int = 0,
         clock_mode: str = "running",
         write_delay_seconds: float = DEFAULT_WRITE_DELAY_SECONDS,
+        feed_delay_seconds: float = DEFAULT_FEED_DELAY_SECONDS,
     ) -> None:
         world = load_world(Path(world_dir))
         self.seed = seed
@@ -118,6 +124,10 @@ class SandboxApp:
             lambda market, asin: catalog.index.entry(market, asin) is not None,
             write_delay_seconds,
         )
+        self.uploads = FeedUploads()
+        self.feeds = FeedsApi(
+            self.uploads, self.documents, self.faults, self.listings_writes, feed_delay_seconds
+        )
         self.spapi = SpApi(
             self.amazon,
             self.clock,
@@ -128,6 +138,7 @@ class SandboxApp:
             self.lock,
             catalog,
             self.listings_writes,
+            self.feeds,
         )
         self.magento = MagentoSandbox(Path(world_dir), self.clock.now, seed=seed)
 
@@ -142,7 +153,7 @@ class SandboxApp:
                 self.clock.advance(minutes * 60)
             self.tick += 1
             now = self.clock.now()
-            self.listings_writes.apply_due(self.amazon, now)
+            self._catch_up(now)
             # What happened "during" the advanced minutes is stamped at their midpoint, as real
             # orders arrive spread over time: a five-minute advance puts them 2.5 minutes back,
             # clear of the Orders API's two-minute rule, so the next tick can see them.
@@ -162,7 +173,7 @@ class SandboxApp:
     def state(self) -> dict[str, Any]:
         """What ``GET /_sandbox/state`` shows: clock, tick, stores and their counts."""
         with self.lock:
-            self.listings_writes.apply_due(self.amazon, self.clock.now())
+            self._catch_up(self.clock.now())
             stores = []
             for store_id, store in self.amazon.stores.items():
                 stores.append(
@@ -206,6 +217,8 @@ class SandboxApp:
         path = request.path
         if path.startswith(DOCUMENTS_PATH):
             return self._with_faults(request, "downloadReportDocument", "s3", self._download)
+        if path.startswith(UPLOADS_PATH):
+            return self._with_faults(request, "uploadFeedDocument", "s3", self._upload)
         if path.startswith(CONTROL_PREFIX):
             return self._control(request)
         if path == LWA_PATH:
@@ -277,9 +290,17 @@ class SandboxApp:
         response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
         return response
 
+    def _catch_up(self, now: datetime) -> None:
+        """Process the feeds and apply the listing changes whose time has come (under the lock)."""
+        self.feeds.process_due(self.amazon, now)
+        self.listings_writes.apply_due(self.amazon, now)
+
+    def _upload(self, request: Request) -> Response:
+        return self.uploads.receive(request, self.clock.now())
+
     def _spapi(self, request: Request) -> Response:
         with self.lock:
-            self.listings_writes.apply_due(self.amazon, self.clock.now())
+            self._catch_up(self.clock.now())
         return self.spapi.handle(request)
 
     def _magento(self, request: Request) -> Response:
@@ -355,7 +376,7 @@ class SandboxApp:
     def dump(self) -> str:
         """The Amazon side as canonical JSON (used to compare worlds, e.g. for determinism)."""
         with self.lock:
-            self.listings_writes.apply_due(self.amazon, self.clock.now())
+            self._catch_up(self.clock.now())
             stores = {
                 store_id: {
                     "report": store.report_bytes().decode("latin-1"),

@@ -12,6 +12,8 @@ Kinds:
 - ``report_status``: the next report created ends ``FATAL`` (default) or ``CANCELLED``.
 - ``content_encoding_gzip``: the report download carries ``Content-Encoding: gzip`` (June 2023).
 - ``token_expiry``: every access token issued so far expires; the request gets 403 expired.
+- ``feed_status`` (on ``createFeed``): the next feed created ends ``FATAL`` (default) without
+  changing any listing, or stays ``IN_PROGRESS`` for ever (a stuck feed).
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ FAULT_KINDS = (
     "report_status",
     "content_encoding_gzip",
     "token_expiry",
+    "feed_status",
 )
 ANY_OPERATION = "*"
 REPORT_END_STATUSES = ("FATAL", "CANCELLED")
+FEED_END_STATUSES = ("FATAL", "IN_PROGRESS")
 
 
 @dataclass
@@ -69,6 +73,10 @@ def _validated(fault: Fault) -> Fault:
         fault.status = str(fault.status or "FATAL").upper()
         if fault.status not in REPORT_END_STATUSES:
             raise ValueError(f"report_status must be one of {REPORT_END_STATUSES}")
+    if fault.kind == "feed_status":
+        fault.status = str(fault.status or "FATAL").upper()
+        if fault.status not in FEED_END_STATUSES:
+            raise ValueError(f"feed_status must be one of {FEED_END_STATUSES}")
     return fault
 
 

@@ -56,7 +56,7 @@ DEFAULT_WRITE_DELAY_SECONDS = 120.0
 # Product types the sandbox knows: Amazon's generic one (what getListingsItem reports for every
 # sandbox listing) and a few common real ones. Anything else is an unknown product type.
 PRODUCT_TYPES = frozenset(
-    {"PRODUCT", "HOME", "KITCHEN", "BOOK", "TOYS_AND_GAMES", "GROCERY", "BEAUTY", "SHIRT"}
+    {"PRODUCT", "HOME", "KITCHEN", "BOOK", "TOYS_AND_GAMES", "GROCERY", "BEAUTY", "LUGGAGE"}
 )
 CONDITION_CODES = {value: code for code, value in ITEM_CONDITIONS.items()}
 

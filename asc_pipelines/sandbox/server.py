@@ -20,6 +20,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from asc_pipelines.sandbox.app import SandboxApp
 from asc_pipelines.sandbox.clock import SandboxClock
 from asc_pipelines.sandbox.faults import FaultInjector
+from asc_pipelines.sandbox.feeds_api import DEFAULT_FEED_DELAY_SECONDS
 from asc_pipelines.sandbox.listings_writes import DEFAULT_WRITE_DELAY_SECONDS
 from asc_pipelines.sandbox.request_log import RequestLog
 
@@ -52,6 +53,7 @@ class SandboxServer:
         clock_mode: str = "running",
         evolve_every_seconds: float | None = None,
         write_delay_seconds: float = DEFAULT_WRITE_DELAY_SECONDS,
+        feed_delay_seconds: float = DEFAULT_FEED_DELAY_SECONDS,
     ) -> None:
         self.app = SandboxApp(
             Path(world_dir),
@@ -60,6 +62,7 @@ class SandboxServer:
             seed=seed,
             clock_mode=clock_mode,
             write_delay_seconds=write_delay_seconds,
+            feed_delay_seconds=feed_delay_seconds,
         )
         self.host = host
         self.port = port

@@ -19,7 +19,10 @@ from asc_pipelines.sandbox import listings_api, orders_api
 from asc_pipelines.sandbox.amazon_state import AmazonState
 from asc_pipelines.sandbox.catalog_api import CatalogApi
 from asc_pipelines.sandbox.clock import SandboxClock
+from asc_pipelines.sandbox.documents import DocumentStore
 from asc_pipelines.sandbox.faults import FaultInjector
+from asc_pipelines.sandbox.feed_uploads import FeedUploads
+from asc_pipelines.sandbox.feeds_api import FeedsApi
 from asc_pipelines.sandbox.listings_write_api import ListingsWriteApi
 from asc_pipelines.sandbox.listings_writes import ListingsWrites
 from asc_pipelines.sandbox.lwa import TOKEN_EXPIRED, TokenRegistry
@@ -67,6 +70,7 @@ class SpApi:
         lock: threading.RLock,
         catalog: CatalogApi | None = None,
         listings_writes: ListingsWrites | None = None,
+        feeds: FeedsApi | None = None,
     ) -> None:
         self.state = state
         self.catalog = catalog if catalog is not None else CatalogApi([])
@@ -76,9 +80,10 @@ class SpApi:
         self.faults = faults
         self.reports = reports
         self.lock = lock
-        writes = ListingsWriteApi(
-            listings_writes or ListingsWrites(lambda market, asin: False), limiter
-        )
+        listings_writes = listings_writes or ListingsWrites(lambda market, asin: False)
+        writes = ListingsWriteApi(listings_writes, limiter)
+        feeds = feeds or FeedsApi(FeedUploads(), DocumentStore(), faults, listings_writes)
+        feeds_path = "/feeds/2021-06-30"
         self.routes = [
             _route("GET", "/reports/2021-06-30/reports", "getReports", reports.get_reports),
             _route("POST", "/reports/2021-06-30/reports", "createReport", reports.create_report),
@@ -138,6 +143,19 @@ class SpApi:
                 "/catalog/2022-04-01/items/{asin}",
                 "getCatalogItem",
                 self.catalog.get_catalog_item,
+            ),
+            _route("GET", f"{feeds_path}/feeds", "getFeeds", feeds.get_feeds),
+            _route("POST", f"{feeds_path}/feeds", "createFeed", feeds.create_feed),
+            _route("GET", f"{feeds_path}/feeds/{{feedId}}", "getFeed", feeds.get_feed),
+            _route("DELETE", f"{feeds_path}/feeds/{{feedId}}", "cancelFeed", feeds.cancel_feed),
+            _route(
+                "POST", f"{feeds_path}/documents", "createFeedDocument", feeds.create_feed_document
+            ),
+            _route(
+                "GET",
+                f"{feeds_path}/documents/{{feedDocumentId}}",
+                "getFeedDocument",
+                feeds.get_feed_document,
             ),
             _route("GET", "/orders/v0/orders", "getOrders", orders_api.get_orders),
             _route("GET", "/orders/v0/orders/{orderId}", "getOrder", orders_api.get_order),

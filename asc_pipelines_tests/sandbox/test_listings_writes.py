@@ -7,7 +7,6 @@ GET_MERCHANT_LISTINGS_ALL_DATA report.
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,15 +17,13 @@ import requests
 from asc_pipelines.sandbox.server import SandboxServer
 from asc_pipelines_tests.sandbox.conftest import fetch_token
 from asc_pipelines_tests.sandbox.worlds import US_SELLER, build_tiny_world
+from asc_pipelines_tests.sandbox.writes_world import CATALOG_CSV, listings_report
 from asc_pipelines_tests.spapi_models import assert_valid_response
 
 MODEL = "listingsItems_2021-08-01.json"
 US = "ATVPDKIKX0DER"
 ITEMS = f"/listings/2021-08-01/items/{US_SELLER}"
 DELAY = 90.0
-CATALOG_CSV = (
-    "marketplace,identifier_type,identifier,asin,parent_asin\nUS,UPC,036000291452,B0NEWITEM1,\n"
-)
 
 Spapi = Callable[..., requests.Response]
 
@@ -120,23 +117,6 @@ def _search_skus(spapi: Spapi) -> dict[str, dict[str, Any]]:
     return {item["sku"]: item for item in response.json()["items"]}
 
 
-def _report(spapi: Spapi) -> dict[str, dict[str, str]]:
-    """The store's listings report as created now, by seller SKU."""
-    reports = "/reports/2021-06-30/reports"
-    created = spapi(
-        "POST",
-        reports,
-        json={"reportType": "GET_MERCHANT_LISTINGS_ALL_DATA", "marketplaceIds": [US]},
-    ).json()
-    report = spapi("GET", f"{reports}/{created['reportId']}").json()
-    document = spapi("GET", f"/reports/2021-06-30/documents/{report['reportDocumentId']}").json()
-    text = gzip.decompress(requests.get(document["url"], timeout=5).content).decode("cp1252")
-    header, *lines = text.splitlines()
-    columns = header.split("\t")
-    rows = [dict(zip(columns, line.split("\t"), strict=True)) for line in lines]
-    return {row["seller-sku"]: row for row in rows}
-
-
 def _offer(item: dict[str, Any]) -> str:
     return item["offers"][0]["price"]["amount"]
 
@@ -157,7 +137,7 @@ def test_a_patch_is_accepted_and_takes_effect_after_the_delay(
     item = _item(spapi, "CAFE-12")
     assert _offer(item) == "12.99"  # ACCEPTED is not done
     assert item["fulfillmentAvailability"][0]["quantity"] == 40
-    assert _report(spapi)["CAFE-12"]["price"] == "12.99"
+    assert listings_report(spapi)["CAFE-12"]["price"] == "12.99"
 
     sandbox.clock.advance(1)
     item = _item(spapi, "CAFE-12")
@@ -165,9 +145,9 @@ def test_a_patch_is_accepted_and_takes_effect_after_the_delay(
     assert item["fulfillmentAvailability"] == [{"fulfillmentChannelCode": "DEFAULT", "quantity": 7}]
     assert item["summaries"][0]["lastUpdatedDate"] == "2025-10-01T12:01:30Z"
     assert _offer(_search_skus(spapi)["CAFE-12"]) == "14.50"
-    row = _report(spapi)["CAFE-12"]
+    row = listings_report(spapi)["CAFE-12"]
     assert (row["price"], row["quantity"], row["status"]) == ("14.50", "7", "Active")
-    assert _report(spapi)["MUG-16"]["price"] == "8.50"  # nothing else changed
+    assert listings_report(spapi)["MUG-16"]["price"] == "8.50"  # nothing else changed
 
 
 def test_a_validation_preview_answers_valid_and_changes_nothing(
@@ -177,7 +157,7 @@ def test_a_validation_preview_answers_valid_and_changes_nothing(
     assert response.json()["status"] == "VALID"
     sandbox.clock.advance(DELAY * 10)
     assert _offer(_item(spapi, "CAFE-12")) == "12.99"
-    assert _report(spapi)["CAFE-12"]["price"] == "12.99"
+    assert listings_report(spapi)["CAFE-12"]["price"] == "12.99"
 
 
 def test_a_put_preview_creates_no_listing(sandbox: SandboxServer, spapi: Spapi) -> None:
@@ -195,7 +175,7 @@ def test_a_put_preview_creates_no_listing(sandbox: SandboxServer, spapi: Spapi) 
     assert put.json()["status"] == "VALID"
     sandbox.clock.advance(DELAY * 10)
     assert spapi("GET", f"{ITEMS}/NEW-PREVIEW", params={"marketplaceIds": US}).status_code == 404
-    assert "NEW-PREVIEW" not in _report(spapi)
+    assert "NEW-PREVIEW" not in listings_report(spapi)
 
 
 def test_a_preview_of_a_bad_change_is_invalid(spapi: Spapi) -> None:
@@ -239,7 +219,7 @@ def test_a_preview_of_a_bad_change_is_invalid(spapi: Spapi) -> None:
 def test_a_refused_patch_is_invalid_with_an_issue_and_changes_nothing(
     sandbox: SandboxServer, spapi: Spapi, sku: str, body: dict[str, Any], attribute: str | None
 ) -> None:
-    before = _report(spapi)
+    before = listings_report(spapi)
     response = spapi("PATCH", f"{ITEMS}/{sku}", params={"marketplaceIds": US}, json=body)
     assert response.status_code == 200
     answer = response.json()
@@ -250,7 +230,7 @@ def test_a_refused_patch_is_invalid_with_an_issue_and_changes_nothing(
     if attribute is not None:
         assert answer["issues"][0]["attributeNames"] == [attribute]
     sandbox.clock.advance(DELAY * 2)
-    assert _report(spapi) == before
+    assert listings_report(spapi) == before
     assert sandbox.app.state()["stores"][0]["pending_listing_changes"] == 0
 
 
@@ -285,7 +265,7 @@ def test_an_offer_only_put_on_a_catalog_asin_becomes_an_active_listing(
     assert summary["createdDate"] == "2025-10-01T12:01:30Z"
     assert _offer(item) == "21.00"
     assert "NEW-1" in _search_skus(spapi)
-    row = _report(spapi)["NEW-1"]
+    row = listings_report(spapi)["NEW-1"]
     assert row["asin1"] == row["product-id"] == "B0NEWITEM1"
     assert (row["price"], row["quantity"], row["status"]) == ("21.00", "4", "Active")
     assert row["open-date"] == "2025-10-01 05:01:30 PDT"
@@ -299,7 +279,7 @@ def test_a_put_without_quantity_lists_the_sku_inactive(
     assert answer.json()["status"] == "ACCEPTED"
     sandbox.clock.advance(DELAY)
     assert _item(spapi, "NEW-2")["summaries"][0]["status"] == []
-    assert _report(spapi)["NEW-2"]["status"] == "Inactive"
+    assert listings_report(spapi)["NEW-2"]["status"] == "Inactive"
 
 
 def test_a_new_sku_on_an_asin_the_seller_already_lists_is_accepted(spapi: Spapi) -> None:
@@ -321,17 +301,17 @@ def test_a_put_on_an_unknown_or_wrong_asin_is_invalid(
         (code, ["merchant_suggested_asin"])
     ]
     sandbox.clock.advance(DELAY)
-    assert _report(spapi)["CAFE-12"]["price"] == "12.99"
-    assert "NEW-3" not in _report(spapi)
+    assert listings_report(spapi)["CAFE-12"]["price"] == "12.99"
+    assert "NEW-3" not in listings_report(spapi)
 
 
 def test_a_delete_removes_the_listing_after_the_delay(sandbox: SandboxServer, spapi: Spapi) -> None:
     response = spapi("DELETE", f"{ITEMS}/MUG-16", params={"marketplaceIds": US})
     assert_valid_response(MODEL, "deleteListingsItem", 200, response.json())
     assert response.json()["status"] == "ACCEPTED"
-    assert "MUG-16" in _report(spapi)
+    assert "MUG-16" in listings_report(spapi)
     sandbox.clock.advance(DELAY)
-    assert "MUG-16" not in _report(spapi)
+    assert "MUG-16" not in listings_report(spapi)
     assert "MUG-16" not in _search_skus(spapi)
     assert spapi("GET", f"{ITEMS}/MUG-16", params={"marketplaceIds": US}).status_code == 404
     again = spapi("DELETE", f"{ITEMS}/MUG-16", params={"marketplaceIds": US}).json()
@@ -354,7 +334,7 @@ def test_an_fba_listing_takes_a_price_but_keeps_amazons_quantity(
     item = _item(spapi, "FBA-TEA")
     assert _offer(item) == "6.25"
     assert item["fulfillmentAvailability"] == [{"fulfillmentChannelCode": "AMAZON_NA"}]
-    row = _report(spapi)["FBA-TEA"]
+    row = listings_report(spapi)["FBA-TEA"]
     assert (row["quantity"], row["fulfillment-channel"], row["status"]) == (
         "",
         "AMAZON_NA",
@@ -367,10 +347,10 @@ def test_quantity_zero_makes_a_listing_inactive_and_stock_makes_it_active_again(
 ) -> None:
     _patch(spapi, "MUG-16", [_quantity(0)])
     sandbox.clock.advance(DELAY)
-    assert _report(spapi)["MUG-16"]["status"] == "Inactive"
+    assert listings_report(spapi)["MUG-16"]["status"] == "Inactive"
     _patch(spapi, "MUG-16", [_quantity(12)])
     sandbox.clock.advance(DELAY)
-    assert _report(spapi)["MUG-16"]["status"] == "Active"
+    assert listings_report(spapi)["MUG-16"]["status"] == "Active"
     assert _item(spapi, "MUG-16")["summaries"][0]["status"] == ["BUYABLE", "DISCOVERABLE"]
 
 
@@ -379,7 +359,7 @@ def test_stock_does_not_reactivate_a_listing_suppressed_for_another_reason(
 ) -> None:
     assert _patch(spapi, "OLD-1", [_quantity(5)]).json()["status"] == "ACCEPTED"
     sandbox.clock.advance(DELAY)
-    row = _report(spapi)["OLD-1"]
+    row = listings_report(spapi)["OLD-1"]
     assert (row["quantity"], row["status"]) == ("5", "Inactive")  # 'size' is still missing
 
 
@@ -390,7 +370,7 @@ def test_changes_to_one_sku_apply_in_the_order_they_were_accepted(
     sandbox.clock.advance(1)
     _patch(spapi, "CAFE-12", [_price(11)])
     sandbox.clock.advance(DELAY)
-    assert _report(spapi)["CAFE-12"]["price"] == "11.00"
+    assert listings_report(spapi)["CAFE-12"]["price"] == "11.00"
 
 
 @pytest.mark.parametrize(
@@ -500,8 +480,8 @@ def test_a_write_status_fault_answers_500_and_changes_nothing(
     throttled = _offer_only_put(spapi, "NEW-9", "B0NEWITEM1")
     assert throttled.status_code == 429
     sandbox.clock.advance(DELAY)
-    assert _report(spapi)["CAFE-12"]["price"] == "12.99"
-    assert "NEW-9" not in _report(spapi)
+    assert listings_report(spapi)["CAFE-12"]["price"] == "12.99"
+    assert "NEW-9" not in listings_report(spapi)
     assert _patch(spapi, "CAFE-12", [_price(5)]).json()["status"] == "ACCEPTED"  # fired once
 
 
