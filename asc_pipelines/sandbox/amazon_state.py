@@ -46,8 +46,9 @@ class StoreState:
     # searchListingsItems results (sorted matches) per (filters, version): paging through a
     # large store must not rescan every listing for each page.
     search_cache: dict[str, tuple[int, list[Listing]]] = field(default_factory=dict)
-    # Accepted listing changes not yet applied, in submission order (sandbox/listings_writes.py).
-    pending_writes: list[PendingWrite] = field(default_factory=list)
+    # Accepted listing changes not yet applied, per seller SKU in submission order
+    # (sandbox/listings_writes.py).
+    pending_writes: dict[str, list[PendingWrite]] = field(default_factory=dict)
 
     def cell(self, listing: Listing, column: str) -> str:
         """A report cell of a listing (empty if this header variant lacks the column)."""

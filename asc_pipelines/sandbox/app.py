@@ -187,7 +187,9 @@ class SandboxApp:
                         "listings": len(store.listings),
                         "listings_with_issues": sum(1 for x in store.listings.values() if x.issues),
                         "orders": len(store.orders),
-                        "pending_listing_changes": len(store.pending_writes),
+                        "pending_listing_changes": sum(
+                            len(queue) for queue in store.pending_writes.values()
+                        ),
                         "reports": self.reports.count(store_id),
                         "evolved": store.evolved,
                     }

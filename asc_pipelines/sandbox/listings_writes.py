@@ -222,7 +222,7 @@ class ListingsWrites:
             submission.status = "VALID"
             return submission
         submission.status = "ACCEPTED"
-        state.pending_writes.append(
+        state.pending_writes.setdefault(sku, []).append(
             PendingWrite(submission.submission_id, now + self.delay, change)
         )
         return submission
@@ -232,9 +232,7 @@ class ListingsWrites:
         """The listing as it will be once queued changes are applied (a queued PUT creates one,
         a queued DELETE removes it); a listing still to be created is a placeholder."""
         listing = state.listings.get(sku)
-        for pending in state.pending_writes:
-            if pending.change.sku != sku:
-                continue
+        for pending in state.pending_writes.get(sku, []):
             if pending.change.delete:
                 listing = None
             elif listing is None:
@@ -487,10 +485,18 @@ class ListingsWrites:
         for state in amazon.stores.values():
             if not state.pending_writes:
                 continue
-            due = [p for p in state.pending_writes if p.due <= now]
-            if not due:
-                continue
-            state.pending_writes = [p for p in state.pending_writes if p.due > now]
+            due: list[PendingWrite] = []
+            for sku, queue in list(state.pending_writes.items()):
+                ready = [p for p in queue if p.due <= now]
+                if not ready:
+                    continue
+                due += ready
+                waiting = [p for p in queue if p.due > now]
+                if waiting:
+                    state.pending_writes[sku] = waiting
+                else:
+                    del state.pending_writes[sku]
+            # A stable sort: one SKU's changes due at the same moment keep their order.
             for pending in sorted(due, key=lambda p: p.due):
                 apply_change(state, pending)
                 applied += 1
