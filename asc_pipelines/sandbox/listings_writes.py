@@ -212,11 +212,13 @@ class ListingsWrites:
                     raise MalformedSubmission(f"requirements must be one of {REQUIREMENTS}")
             change, found = self._change(state, listing, sku, operation, attributes)
             issues += found
-            asin = change.asin or asin
+            asin = asin or change.asin  # an existing listing keeps its catalog item
         submission = Submission(
             sku, "INVALID", uuid.uuid4().hex, marketplace.marketplace_id, issues, asin
         )
         if any(entry["severity"] == "ERROR" for entry in issues):
+            if listing is None:
+                submission.asin = None  # a refused new listing is matched to no catalog item
             return submission
         if preview:
             submission.status = "VALID"

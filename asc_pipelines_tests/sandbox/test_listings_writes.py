@@ -300,6 +300,8 @@ def test_a_put_on_an_unknown_or_wrong_asin_is_invalid(
     assert [(i["code"], i["attributeNames"]) for i in answer["issues"]] == [
         (code, ["merchant_suggested_asin"])
     ]
+    expected = [{"marketplaceId": US, "asin": "B0CAFE0001"}] if sku == "CAFE-12" else []
+    assert answer["identifiers"] == expected
     sandbox.clock.advance(DELAY)
     assert listings_report(spapi)["CAFE-12"]["price"] == "12.99"
     assert "NEW-3" not in listings_report(spapi)
