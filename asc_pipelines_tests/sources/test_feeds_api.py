@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from werkzeug.wrappers import Request, Response
 
@@ -22,16 +23,27 @@ from asc_pipelines.sources.listings_feed import (
     listings_feed,
     patch_message,
 )
+from asc_pipelines_tests.spapi_models import assert_valid_response, load_model
 
 from .test_listings_writes import answer, api
 
 FEEDS = "/feeds/2021-06-30"
+MODEL = "feeds_2021-06-30.json"
 DOCUMENT_ID = "3d4e42b5-1d6e-44e8-a89c-2abfca0625bb"  # the model's createFeedDocument example
 SIGNATURE = "X-Amz-Signature=deadbeefsignature"
 REPORT_EXAMPLE = (
     Path(__file__).parents[1]
     / "data/spapi-models/listings-feed/listings-feed-processing-report-schema-v2.example.json"
 )
+
+
+def assert_valid_request(definition: str, body: Any) -> None:
+    """``body`` matches a request definition of the Feeds model (swagger 2.0)."""
+    schema = {
+        "$ref": f"#/definitions/{definition}",
+        "definitions": load_model(MODEL)["definitions"],
+    }
+    jsonschema.Draft4Validator(schema).validate(body)
 
 
 def feed_answer(status: str, **extra: Any) -> Response:
@@ -101,6 +113,7 @@ def test_a_feed_goes_out_and_its_report_comes_back(server, fake_time, tmp_path) 
 
     (create_doc,) = server.calls(f"{FEEDS}/documents")
     assert json.loads(create_doc.get_data()) == {"contentType": "application/json; charset=UTF-8"}
+    assert_valid_request("CreateFeedDocumentSpecification", json.loads(create_doc.get_data()))
     assert create_doc.headers["x-amz-access-token"] == "Atza|write-token"
     (put,) = server.calls(f"/upload/{DOCUMENT_ID}")
     assert put.method == "PUT"
@@ -109,6 +122,7 @@ def test_a_feed_goes_out_and_its_report_comes_back(server, fake_time, tmp_path) 
     assert put.args.to_dict() == {"X-Amz-Signature": "deadbeefsignature"}
     assert "x-amz-access-token" not in put.headers and "x-amz-date" not in put.headers
     (create,) = server.calls(f"{FEEDS}/feeds")
+    assert_valid_request("CreateFeedSpecification", json.loads(create.get_data()))
     assert json.loads(create.get_data()) == {
         "feedType": "JSON_LISTINGS_FEED",
         "marketplaceIds": ["ATVPDKIKX0DER"],
@@ -116,6 +130,16 @@ def test_a_feed_goes_out_and_its_report_comes_back(server, fake_time, tmp_path) 
     }
     (download,) = server.calls("/result/0356cf79")
     assert "x-amz-access-token" not in download.headers
+
+
+def test_the_answers_scripted_here_match_the_model() -> None:
+    upload = {"feedDocumentId": DOCUMENT_ID, "url": "https://example.com/u"}
+    assert_valid_response(MODEL, "createFeedDocument", 201, upload)
+    assert_valid_response(MODEL, "createFeed", 202, {"feedId": "3485934"})
+    for status in ("IN_QUEUE", "DONE"):
+        body = json.loads(feed_answer(status, resultFeedDocumentId="r1").get_data())
+        assert_valid_response(MODEL, "getFeed", 200, body)
+    assert_valid_response(MODEL, "cancelFeed", 200, None)
 
 
 def test_an_uncompressed_processing_report_is_read_too(server, fake_time, tmp_path) -> None:  # type: ignore[no-untyped-def]
