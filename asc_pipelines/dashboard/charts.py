@@ -49,6 +49,7 @@ ISSUE_KIND_COLORS = {
     "stale_store": "#757575",
     "price_mismatch": "#ef6c00",
     "quantity_mismatch": "#f9a825",
+    "price_out_of_bounds": "#ad1457",
     "unmatched_listing": "#1565c0",
     "ambiguous_match": "#8e24aa",
     "invalid_identifier": "#00897b",

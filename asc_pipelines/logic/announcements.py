@@ -13,13 +13,15 @@ from datetime import datetime
 
 import duckdb
 
-# Most urgent first: a store not syncing at all, then what loses sales or oversells.
+# Most urgent first: a store not syncing at all, then what loses sales or oversells, then a
+# price the store's minimum/maximum held back (Amazon keeps its last price until someone decides).
 KINDS_BY_URGENCY = (
     "stale_store",
     "api_failure",
     "amazon_listing_error",
     "quantity_mismatch",
     "price_mismatch",
+    "price_out_of_bounds",
     "ambiguous_match",
     "unmatched_listing",
     "invalid_identifier",
