@@ -155,6 +155,58 @@ class PriceRules(_Strict):
         return found
 
 
+PUSH_MODES = ("off", "dry_run", "preview", "live")
+PUSH_PAUSED_ENV = "ASC_PUSH_PAUSED"
+
+
+class PushSettings(_Strict):
+    """A store's ``push:``: whether the pipeline changes listings on Amazon (issue 11).
+
+    ``mode``: ``off`` (the default: nothing is sent), ``dry_run`` (what would be sent is recorded,
+    no call is made), ``preview`` (each change is sent with ``mode=VALIDATION_PREVIEW`` and
+    Amazon's verdict recorded; nothing changes) or ``live`` (changes are sent).
+    ``max_patches_per_tick``: at most this many listings patched (or previewed) per tick;
+    ``max_attempts``: a change that failed this many times in transport is given up (``failed``).
+    ``publish`` (listing Ready to List products) is not built yet and must stay false. Checked,
+    naming the store, by :class:`StoreConfig`.
+    """
+
+    mode: str = "off"
+    publish: bool = False
+    max_patches_per_tick: int = 200
+    max_attempts: int = 5
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _yaml_off_is_a_mode(cls, value: object) -> object:
+        # YAML 1.1 reads a bare ``off`` / ``on`` as false / true: ``mode: off`` means "off".
+        if isinstance(value, bool):
+            return "on" if value else "off"
+        return value
+
+    def problems(self) -> list[str]:
+        """What is wrong with these settings."""
+        found: list[str] = []
+        if self.mode not in PUSH_MODES:
+            found.append(f"push.mode must be one of {', '.join(PUSH_MODES)}, not {self.mode!r}")
+        if self.publish:
+            found.append("push.publish: publishing Ready to List products is not built yet")
+        if self.max_patches_per_tick < 1:
+            found.append(
+                f"push.max_patches_per_tick must be at least 1, not {self.max_patches_per_tick}"
+            )
+        if self.max_attempts < 1:
+            found.append(f"push.max_attempts must be at least 1, not {self.max_attempts}")
+        return found
+
+
+def push_paused(environ: dict[str, str] | None = None) -> bool:
+    """``ASC_PUSH_PAUSED`` set to anything but empty, 0, false or no: every store's sending is
+    paused, whatever its mode (read at run time, so it stops the next tick)."""
+    env = os.environ if environ is None else environ
+    return env.get(PUSH_PAUSED_ENV, "").strip().lower() not in ("", "0", "false", "no")
+
+
 class StoreConfig(_Strict):
     """One Amazon store: a Seller Central account selling in one marketplace."""
 
@@ -178,10 +230,13 @@ class StoreConfig(_Strict):
     quantity_buffer: int = 0
     handling_time: int | None = None
     price: PriceRules = PriceRules()
+    # Whether and how listings are changed on Amazon (off unless the merchant turns it on).
+    push: PushSettings = PushSettings()
 
     @model_validator(mode="after")
     def _listing_settings_hold(self) -> StoreConfig:
         problems = self.price.problems(constants.marketplace(self.marketplace).currency)
+        problems += self.push.problems()
         if self.quantity_buffer < 0:
             problems.append(f"quantity_buffer must not be negative, not {self.quantity_buffer}")
         low, high = HANDLING_TIME_DAYS
