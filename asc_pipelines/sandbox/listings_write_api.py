@@ -77,6 +77,8 @@ class ListingsWriteApi:
         preview = mode == PREVIEW_MODE
         if preview and not self.limiter.try_acquire(store.seller_id, PREVIEW_OPERATION):
             return quota_exceeded()
+        if preview:
+            call.usage_plan = PREVIEW_OPERATION
         body = None
         if operation != "DELETE":
             body = call.request.get_json(silent=True, force=True)

@@ -203,14 +203,15 @@ class SpApi:
             return unauthorized("The selling partner of this access token is unknown.")
         if not self.limiter.try_acquire(store.store.seller_id, route.operation):
             return quota_exceeded()
+        call = Call(request, store, params, now, usage_plan=route.operation)
         with self.lock:
             try:
-                response = route.handler(Call(request, store, params, now))
+                response = route.handler(call)
             except (KeyError, ValueError, TypeError, AttributeError):
                 # A request the handler cannot make sense of (a forged NextToken, a body of the
                 # wrong types): Amazon answers 400 InvalidInput, never an HTML server error.
                 response = spapi_error(400, "InvalidInput", "Invalid input.")
-        limit = self.limiter.rate_header(route.operation)
+        limit = self.limiter.rate_header(call.usage_plan)
         if limit is not None and response.status_code in RATE_LIMIT_STATUSES:
             response.headers["x-amzn-RateLimit-Limit"] = limit
         return response

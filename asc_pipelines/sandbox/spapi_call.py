@@ -18,6 +18,9 @@ class Call:
     store: StoreState
     params: dict[str, str]
     now: datetime
+    # The operation whose usage plan the answer's x-amzn-RateLimit-Limit names: the route's own,
+    # or the stricter plan the handler also took a token from (a VALIDATION_PREVIEW's 1/s).
+    usage_plan: str
 
     @property
     def marketplace_id(self) -> str:

@@ -534,6 +534,34 @@ def test_validation_previews_are_limited_to_one_a_second(tmp_path: Path) -> None
     assert live.json()["status"] == "ACCEPTED"  # a live patch is not held by the preview limit
 
 
+@pytest.mark.parametrize(
+    "method, body",
+    [
+        ("PATCH", {"productType": "PRODUCT", "patches": [_price(5)]}),
+        (
+            "PUT",
+            {
+                "productType": "PRODUCT",
+                "requirements": "LISTING_OFFER_ONLY",
+                "attributes": {"merchant_suggested_asin": [{"value": "B0NEWITEM1"}]},
+            },
+        ),
+    ],
+)
+def test_a_preview_names_the_preview_limit_in_its_rate_header(
+    tmp_path: Path, method: str, body: dict[str, Any]
+) -> None:
+    world = build_tiny_world(tmp_path / "world")
+    with SandboxServer(world, clock_mode="fixed") as server:
+        call = _token_session(server)
+        preview = {"marketplaceIds": US, "mode": "VALIDATION_PREVIEW"}
+        previewed = call(method, f"{ITEMS}/CAFE-12", params=preview, json=body)
+        live = call(method, f"{ITEMS}/CAFE-12", params={"marketplaceIds": US}, json=body)
+    assert previewed.status_code == live.status_code == 200, previewed.text
+    assert previewed.headers["x-amzn-RateLimit-Limit"] == "1.0"  # the 1/s preview plan applied
+    assert live.headers["x-amzn-RateLimit-Limit"] == "5.0"
+
+
 def test_the_request_log_shows_every_write_call_with_its_status(
     sandbox: SandboxServer, spapi: Spapi
 ) -> None:
