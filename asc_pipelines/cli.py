@@ -11,6 +11,10 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from asc_pipelines.sandbox.server import SandboxServer
 
 DEMO_PRODUCTS = 2000
 DEMO_STORES = 3
@@ -51,9 +55,25 @@ def _print_env(env: dict[str, str]) -> None:
         print(f"export {name}='{value}'")
 
 
+def sandbox_server(args: argparse.Namespace) -> SandboxServer:
+    """The ``SandboxServer`` ``asc sandbox serve``'s options ask for, not yet started."""
+    from asc_pipelines.sandbox.server import SandboxServer
+
+    return SandboxServer(
+        Path(args.world),
+        host=args.host,
+        port=args.port,
+        rate_scale=args.rate_scale,
+        report_delay_seconds=args.report_delay,
+        seed=args.seed,
+        evolve_every_seconds=args.evolve_every,
+        write_delay_seconds=args.write_delay_seconds,
+        feed_delay_seconds=args.feed_delay_seconds,
+    )
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from asc_pipelines.config import data_dir
-    from asc_pipelines.sandbox.server import SandboxServer
     from asc_pipelines.sandbox_setup import (
         continue_clock,
         sandbox_env,
@@ -62,15 +82,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
 
     world = Path(args.world)
-    server = SandboxServer(
-        world,
-        host=args.host,
-        port=args.port,
-        rate_scale=args.rate_scale,
-        report_delay_seconds=args.report_delay,
-        seed=args.seed,
-        evolve_every_seconds=args.evolve_every,
-    ).start()
+    server = sandbox_server(args).start()
     print(f"sandbox serving {world} at {server.base_url} (Ctrl-C stops it)", flush=True)
     synced = Path(args.data_dir) if args.data_dir else data_dir()
     if synced.is_dir():
@@ -311,6 +323,9 @@ class _HelpWithDefaults(argparse.HelpFormatter):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from asc_pipelines.sandbox.feeds_api import DEFAULT_FEED_DELAY_SECONDS
+    from asc_pipelines.sandbox.listings_writes import DEFAULT_WRITE_DELAY_SECONDS
+
     parser = argparse.ArgumentParser(
         prog="asc", description="Amazon Sales Channel pipelines: Amazon + Magento into DuckDB."
     )
@@ -416,6 +431,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--report-delay", type=float, default=2.0, help="seconds a report takes to be DONE"
+    )
+    serve.add_argument(
+        "--write-delay-seconds",
+        type=float,
+        default=DEFAULT_WRITE_DELAY_SECONDS,
+        help="sandbox seconds before an accepted listing put/patch/delete shows in get, search "
+        "and the listings report",
+    )
+    serve.add_argument(
+        "--feed-delay-seconds",
+        type=float,
+        default=DEFAULT_FEED_DELAY_SECONDS,
+        help="sandbox seconds a feed takes from createFeed to DONE (IN_QUEUE for the first "
+        "third, then IN_PROGRESS)",
     )
     serve.add_argument("--seed", type=int, default=0, help="seed of the world's evolution")
     serve.add_argument(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from asc_pipelines import cli
+from asc_pipelines.sandbox.feeds_api import DEFAULT_FEED_DELAY_SECONDS
 from asc_pipelines.sandbox.generate import generate_world
+from asc_pipelines.sandbox.listings_writes import DEFAULT_WRITE_DELAY_SECONDS
 
 
 def _help(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
@@ -75,3 +78,40 @@ def test_dev_verbose_makes_the_dagster_services_log_at_debug() -> None:
     assert loud == [*quiet, "--log-level", "debug"]
     args = cli.build_parser().parse_args(["dev", "--verbose"])
     assert args.verbose is True
+
+
+def test_sandbox_serve_shows_the_write_and_feed_delays_it_defaults_to(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = _help(capsys, "sandbox", "serve")
+    assert "--write-delay-seconds WRITE_DELAY_SECONDS sandbox seconds before an accepted" in text
+    assert f"(default: {DEFAULT_WRITE_DELAY_SECONDS})" in text
+    feed = "IN_QUEUE for the first third, then IN_PROGRESS"
+    assert f"({feed}) (default: {DEFAULT_FEED_DELAY_SECONDS})" in text
+
+
+def test_sandbox_serve_passes_the_write_and_feed_delays_to_the_sandbox(tmp_path: Path) -> None:
+    world = generate_world(tmp_path / "world", products=20, stores=1, seed=1).out
+    args = cli.build_parser().parse_args(
+        [
+            "sandbox",
+            "serve",
+            "--world",
+            str(world),
+            "--write-delay-seconds",
+            "5",
+            "--feed-delay-seconds",
+            "30",
+        ]
+    )
+    server = cli.sandbox_server(args)
+    assert server.app.listings_writes.delay == timedelta(seconds=5)
+    assert server.app.feeds.delay == timedelta(seconds=30)
+
+
+def test_sandbox_serve_without_the_delay_options_keeps_the_sandboxs_own(tmp_path: Path) -> None:
+    world = generate_world(tmp_path / "world", products=20, stores=1, seed=1).out
+    args = cli.build_parser().parse_args(["sandbox", "serve", "--world", str(world)])
+    server = cli.sandbox_server(args)
+    assert server.app.listings_writes.delay == timedelta(seconds=DEFAULT_WRITE_DELAY_SECONDS)
+    assert server.app.feeds.delay == timedelta(seconds=DEFAULT_FEED_DELAY_SECONDS)
