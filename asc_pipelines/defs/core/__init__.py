@@ -1,2 +1,3 @@
-"""What the tick concludes: matched products, the listing statuses (one partition per tab), sync
-issues and the listing history, with the checks on them."""
+"""What the tick concludes: matched products, the listing statuses (one partition per tab), the
+desired listings (what Amazon should show), sync issues and the listing history, with the checks
+on them."""
