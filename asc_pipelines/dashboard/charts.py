@@ -50,6 +50,8 @@ ISSUE_KIND_COLORS = {
     "price_mismatch": "#ef6c00",
     "quantity_mismatch": "#f9a825",
     "price_out_of_bounds": "#ad1457",
+    "push_rejected": "#283593",
+    "push_failed": "#9e9d24",
     "unmatched_listing": "#1565c0",
     "ambiguous_match": "#8e24aa",
     "invalid_identifier": "#00897b",

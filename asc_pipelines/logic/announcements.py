@@ -13,14 +13,17 @@ from datetime import datetime
 
 import duckdb
 
-# Most urgent first: a store not syncing at all, then what loses sales or oversells, then a
-# price the store's minimum/maximum held back (Amazon keeps its last price until someone decides).
+# Most urgent first: a store not syncing at all, then what loses sales or oversells, then why a
+# change could not be sent (Amazon refused it, or sending kept failing), then a price the store's
+# minimum/maximum held back (Amazon keeps its last price until someone decides).
 KINDS_BY_URGENCY = (
     "stale_store",
     "api_failure",
     "amazon_listing_error",
     "quantity_mismatch",
     "price_mismatch",
+    "push_rejected",
+    "push_failed",
     "price_out_of_bounds",
     "ambiguous_match",
     "unmatched_listing",
