@@ -23,6 +23,7 @@ from asc_pipelines.defs.amazon.orders import amazon_orders
 from asc_pipelines.defs.core.checks import CORE_CHECKS
 from asc_pipelines.defs.core.desired_listings import desired_listings
 from asc_pipelines.defs.core.history import listing_history
+from asc_pipelines.defs.core.listing_updates import listing_updates
 from asc_pipelines.defs.core.matching import product_matches
 from asc_pipelines.defs.core.status import listings_by_status
 from asc_pipelines.defs.core.sync_issues import sync_issues
@@ -74,6 +75,7 @@ def build_definitions(
             asin_lookups,
             listings_by_status,
             desired_listings,
+            listing_updates,
             sync_issues,
             listing_history,
             *TREND_ASSETS,

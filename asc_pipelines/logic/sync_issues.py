@@ -23,6 +23,10 @@ Kinds (each from current data every tick):
 - ``price_out_of_bounds``: a row of ``core.desired_listings`` whose calculated price lies outside
   the store's ``price.minimum_price`` / ``price.maximum_price``, so no price is sent; subject: the
   seller SKU, or ``"<magento sku> (ready to list)"`` for a product not listed yet.
+- ``push_rejected``: a change of ``core.listing_outbox`` Amazon answered ``INVALID`` (it stays
+  ``invalid``, not resent, until the desired value changes or Amazon shows it); subject
+  ``"<seller sku> <attribute>"``, the detail Amazon's issues.
+- ``push_failed``: a change whose sends failed in transport ``push.max_attempts`` times.
 - ``unmatched_listing`` / ``ambiguous_match``: ``new_third_party`` listings with reason
   ``no_catalog_match`` / ``ambiguous_match``.
 - ``amazon_listing_error``: a listing with at least one ERROR-severity Amazon issue (one issue per
@@ -38,13 +42,13 @@ Kinds (each from current data every tick):
   calls a tick did not make (``TickLimitReached``: its deadline passed or a breaker was open) are
   not failures of the operation.
 
-Severity rule: ``error`` for ``amazon_listing_error``, ``stale_store``, ``api_failure`` and
-``price_out_of_bounds`` (the store or listing is not selling or not syncing, or its price cannot
-be sent); ``warning`` for everything else, except that a ``price_mismatch`` or
-``quantity_mismatch`` open for at least ``escalate_after_minutes`` of tick time escalates to
-``error``, and ``escalated_at`` records the tick that escalated it. Severity is a function of
-``kind`` and ``escalated_at`` alone (:data:`SEVERITY_SQL`, built from :data:`ERROR_KINDS` and
-:data:`ESCALATING_KINDS`), so the stored severity always agrees with it.
+Severity rule: ``error`` for ``amazon_listing_error``, ``stale_store``, ``api_failure``,
+``price_out_of_bounds``, ``push_rejected`` and ``push_failed`` (the store or listing is not
+selling or not syncing, or a change cannot be sent); ``warning`` for everything else, except
+that a ``price_mismatch`` or ``quantity_mismatch`` open for at least ``escalate_after_minutes``
+of tick time escalates to ``error``, and ``escalated_at`` records the tick that escalated it.
+Severity is a function of ``kind`` and ``escalated_at`` alone (:data:`SEVERITY_SQL`, built from
+:data:`ERROR_KINDS` and :data:`ESCALATING_KINDS`), so the stored severity always agrees with it.
 
 All times are the tick's time by the sources' clock, passed in by the caller; nothing here reads
 the machine's clock. No Dagster here.
@@ -75,8 +79,17 @@ KINDS = (
     "stale_store",
     "api_failure",
     "price_out_of_bounds",
+    "push_rejected",
+    "push_failed",
 )
-ERROR_KINDS = ("amazon_listing_error", "stale_store", "api_failure", "price_out_of_bounds")
+ERROR_KINDS = (
+    "amazon_listing_error",
+    "stale_store",
+    "api_failure",
+    "price_out_of_bounds",
+    "push_rejected",
+    "push_failed",
+)
 ESCALATING_KINDS = ("price_mismatch", "quantity_mismatch")
 SCHEMA_FILE = "sync_issues.sql"
 
@@ -198,6 +211,15 @@ problems AS (
             || ', product ' || magento_sku || ')'
     FROM core.desired_listings
     WHERE price_withheld_reason IN ({_sql_list(OUT_OF_BOUNDS_REASONS)})
+    UNION ALL
+    SELECT store_id, CASE status WHEN 'invalid' THEN 'push_rejected' ELSE 'push_failed' END,
+        seller_sku, seller_sku || ' ' || attribute,
+        CASE status WHEN 'invalid' THEN 'Amazon refused ' ELSE 'could not send ' END
+            || attribute || ' ' || value || ' (Amazon shows ' || coalesce(amazon_value, 'none')
+            || '): ' || coalesce(last_issues, last_error, 'no reason given')
+            || CASE status WHEN 'failed' THEN ' (' || attempts || ' attempts)' ELSE '' END
+    FROM core.listing_outbox
+    WHERE status IN ('invalid', 'failed')
     UNION ALL
     SELECT store_id,
         CASE reason_code WHEN 'no_catalog_match' THEN 'unmatched_listing'

@@ -13,7 +13,7 @@ PUBLISHED_FILE = "asc.duckdb"
 REPORTS_DIR = "reports"  # the report pages, beside the DuckDB files in ASC_DATA_DIR
 
 
-SCHEMA_FILES = ("schema.sql", "core.sql", "sync_issues.sql", "reporting.sql")
+SCHEMA_FILES = ("schema.sql", "core.sql", "outbox.sql", "sync_issues.sql", "reporting.sql")
 
 
 # The warehouse remembers which DDL it last applied, so the assets of a tick (a dozen of them,

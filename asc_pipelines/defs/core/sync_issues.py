@@ -26,6 +26,7 @@ NEWEST_SHOWN = 20
     deps=[
         dg.AssetKey("listings_by_status"),
         dg.AssetKey("desired_listings"),
+        dg.AssetKey("listing_updates"),
         dg.AssetKey("amazon_orders"),
     ],
 )
