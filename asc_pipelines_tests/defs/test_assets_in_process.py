@@ -23,7 +23,7 @@ from asc_pipelines_tests.defs.warehouse_fixtures import (
 )
 from asc_pipelines_tests.logic.tiny_warehouse import add_listing, add_product
 
-CORE = ("product_matches", "listings_by_status", "sync_issues")
+CORE = ("product_matches", "listings_by_status", "desired_listings", "sync_issues")
 T1 = at("2024-06-01 12:00")
 
 

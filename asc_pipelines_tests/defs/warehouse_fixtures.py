@@ -53,6 +53,7 @@ RAW_ASSETS = (
 DOWNSTREAM = (
     "product_matches",
     "listings_by_status",
+    "desired_listings",
     "sync_issues",
     "listing_history",
     "listing_status_trend",

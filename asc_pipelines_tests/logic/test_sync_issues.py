@@ -30,7 +30,7 @@ from asc_pipelines_tests.logic.tiny_warehouse import (
     add_listing,
     add_product,
     remove_listing,
-    run,
+    run_through_desired_listings,
     store,
     warehouse,
 )
@@ -55,8 +55,9 @@ def tick(
     settings: SyncIssueSettings | None = None,
     stores: tuple[Any, ...] = (US,),
 ) -> SyncIssueTick:
-    """One pipeline tick at ``now``: matches and statuses, then the sync issues."""
-    run(conn, list(stores), now)
+    """One pipeline tick at ``now``: matches, statuses and desired listings, then the sync
+    issues."""
+    run_through_desired_listings(conn, list(stores), now)
     return refresh_sync_issues(
         conn, now=now, settings=settings, store_ids=[each.id for each in stores]
     )
@@ -395,7 +396,7 @@ def test_a_tick_earlier_than_one_already_judged_is_refused_and_changes_nothing()
     before = issues(conn)
     events = conn.execute("SELECT count(*) FROM core.sync_issue_events").fetchone()
     remove_listing(conn, "us", "MUG")  # the rewound tick would resolve it, at an earlier time
-    run(conn, [US], minutes(0))
+    run_through_desired_listings(conn, [US], minutes(0))
     with pytest.raises(SourceClockWentBack) as refused:
         refresh_sync_issues(conn, now=minutes(0), store_ids=["us"])
     message = str(refused.value)

@@ -3,7 +3,8 @@
 ``warehouse()`` gives a fresh DuckDB with the raw and core layers; ``add_product``,
 ``add_listing``, ``add_issue`` and ``add_lookup`` fill it; ``run`` performs one tick of the
 classification path the Dagster assets run (``logic/classification.py``) and returns the statuses
-keyed by ``(store_id, seller_sku or magento_sku)``.
+keyed by ``(store_id, seller_sku or magento_sku)``; ``run_through_desired_listings`` goes on to
+``core.desired_listings``, as the job does before judging sync issues.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from asc_pipelines.config import (
     StoreConfig,
 )
 from asc_pipelines.logic.classification import classify
+from asc_pipelines.logic.desired_listings import refresh_desired_listings
 from asc_pipelines.logic.identifiers import normalize
 from asc_pipelines.warehouse.schema import ensure_schema
 
@@ -277,6 +279,18 @@ def run(
     """One tick of the classification path (look-ups already in place); the statuses."""
     classify(conn, config(stores), computed_at=now)
     return statuses(conn)
+
+
+def run_through_desired_listings(
+    conn: duckdb.DuckDBPyConnection,
+    stores: Sequence[StoreConfig] | StoreConfig,
+    now: datetime = NOW,
+) -> dict[tuple[str, str], Status]:
+    """One tick as the sync job runs it up to the sync issues: classification, then
+    ``core.desired_listings`` (what the mismatch issues compare Amazon against); the statuses."""
+    statuses_now = run(conn, stores, now)
+    refresh_desired_listings(conn, config(stores), computed_at=now)
+    return statuses_now
 
 
 def match_row(conn: duckdb.DuckDBPyConnection, store_id: str, seller_sku: str) -> dict[str, Any]:
