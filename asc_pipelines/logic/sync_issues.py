@@ -18,8 +18,9 @@ Kinds (each from current data every tick):
   (absolute, strictly more). Skipped when either price is unknown or withheld.
 - ``quantity_mismatch``: such a listing whose Amazon quantity differs from
   ``core.desired_listings.quantity``; skipped when either is unknown. A listing the desired state
-  has no row for yet (``desired_listings`` not materialized since it appeared) is compared with
-  its Magento product's price and ``core.product_eligibility.listed_qty``, as before that table.
+  has no row for yet (``desired_listings`` never materialized since an upgrade, or not since the
+  listing appeared) is not judged: its open mismatches are kept as they are and none opens, so
+  materializing ``sync_issues`` alone never resolves them wholesale.
 - ``price_out_of_bounds``: a row of ``core.desired_listings`` whose calculated price lies outside
   the store's ``price.minimum_price`` / ``price.maximum_price``, so no price is sent; subject: the
   seller SKU, or ``"<magento sku> (ready to list)"`` for a product not listed yet.
@@ -135,19 +136,18 @@ def _sql_list(values: Sequence[str]) -> str:
 _CURRENT_SQL = f"""
 CREATE OR REPLACE TEMP TABLE sync_issue_current AS
 WITH active_fbm AS (
-    -- Compared with core.desired_listings; a listing it has no row for yet (desired_listings
-    -- not materialized since) with Magento's price and listed quantity, as before it existed.
+    -- Compared with core.desired_listings only (issue 11: one definition of what Amazon should
+    -- show; Magento's own price would flag every listing of a store selling in another currency).
     SELECT s.store_id, s.seller_sku, s.magento_sku,
         l.price AS amazon_price, p.price AS magento_price,
         l.quantity AS amazon_qty,
-        CASE WHEN d.store_id IS NULL THEN e.listed_qty ELSE d.quantity END AS desired_qty,
-        CASE WHEN d.store_id IS NULL THEN p.price ELSE d.price END AS desired_price,
-        d.currency
+        d.quantity AS desired_qty,
+        d.price AS desired_price,
+        d.currency,
+        d.store_id IS NOT NULL AS desired_known
     FROM core.listing_status s
     JOIN raw.amazon_listings l ON l.store_id = s.store_id AND l.seller_sku = s.seller_sku
     JOIN raw.magento_products p ON p.sku = s.magento_sku
-    LEFT JOIN core.product_eligibility e
-        ON e.store_id = s.store_id AND e.magento_sku = s.magento_sku
     LEFT JOIN core.desired_listings d
         ON d.store_id = s.store_id AND d.seller_sku = s.seller_sku
     WHERE s.status = 'active' AND s.seller_sku IS NOT NULL AND s.magento_sku IS NOT NULL
@@ -201,6 +201,15 @@ problems AS (
             || ' (product ' || magento_sku || ')'
     FROM active_fbm
     WHERE amazon_qty <> desired_qty
+    UNION ALL
+    -- A listing desired_listings has no row for (it never ran since an upgrade, or sync_issues
+    -- was materialized alone after the statuses changed) is not judged: its open mismatches
+    -- stay as they are, none is opened, and none is resolved for want of a desired value.
+    SELECT i.store_id, i.kind, i.sku, i.subject, i.detail
+    FROM core.sync_issues i
+    JOIN active_fbm a ON a.store_id = i.store_id AND a.seller_sku = i.subject
+    WHERE i.resolved_at IS NULL AND NOT a.desired_known
+        AND i.kind IN ('price_mismatch', 'quantity_mismatch')
     UNION ALL
     SELECT store_id, 'price_out_of_bounds', coalesce(seller_sku, magento_sku),
         coalesce(seller_sku, magento_sku || ' (ready to list)'),

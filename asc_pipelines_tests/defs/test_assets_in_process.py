@@ -120,6 +120,32 @@ def test_sync_issues_without_a_new_fetch_judge_as_of_the_last_one_and_change_not
     assert _issues(warehouse) == before
 
 
+def test_sync_issues_materialized_alone_before_desired_listings_ever_ran_resolve_no_mismatch(
+    warehouse: InProcessWarehouse,
+) -> None:
+    """A warehouse upgraded to desired_listings (its table there, empty) and sync_issues
+    materialized alone in the UI: the open mismatches are not judged, so none resolves."""
+    warehouse.tick(T1, *CORE)
+    before = _issues(warehouse)
+    with warehouse.connect() as conn:
+        conn.execute("DELETE FROM core.desired_listings")
+
+    later = T1 + timedelta(minutes=5)
+    after = metadata(
+        warehouse.tick(later, "product_matches", "listings_by_status", "sync_issues"),
+        "sync_issues",
+    )
+
+    assert (after["opened_this_tick"], after["resolved_this_tick"]) == (0, 0)
+    now = _issues(warehouse)
+    assert {i: row[:3] for i, row in now.items()} == {i: row[:3] for i, row in before.items()}
+    assert {row[1] for row in now.values() if row[7] is None} == {
+        "price_mismatch",
+        "quantity_mismatch",
+        "unmatched_listing",
+    }
+
+
 def test_product_matches_reports_each_store_s_matches_and_eligible_products(
     warehouse: InProcessWarehouse,
 ) -> None:

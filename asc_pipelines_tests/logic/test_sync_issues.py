@@ -30,6 +30,7 @@ from asc_pipelines_tests.logic.tiny_warehouse import (
     add_listing,
     add_product,
     remove_listing,
+    run,
     run_through_desired_listings,
     store,
     warehouse,
@@ -79,6 +80,11 @@ def one(conn: duckdb.DuckDBPyConnection, kind: str, **where: Any) -> dict[str, A
     ]
     assert len(found) == 1, found
     return found[0]
+
+
+def open_ids(conn: duckdb.DuckDBPyConnection) -> dict[tuple[str, str | None], str]:
+    """The open issues' ids by ``(kind, sku)``."""
+    return {(i["kind"], i["sku"]): i["issue_id"] for i in issues(conn, open_only=True)}
 
 
 def kinds(conn: duckdb.DuckDBPyConnection) -> set[tuple[str, str, str | None]]:
@@ -239,6 +245,53 @@ def test_an_issue_seen_on_two_ticks_keeps_its_id_and_moves_last_seen_at() -> Non
     assert again["first_seen_at"] == NOW
     assert again["last_seen_at"] == minutes(5)
     assert again["resolved_at"] is None
+
+
+def _judged_without_desired_listings(conn: duckdb.DuckDBPyConnection, now: datetime) -> None:
+    """``sync_issues`` materialized alone after the statuses, ``desired_listings`` never run
+    (a warehouse just upgraded to it: the table exists and is empty)."""
+    conn.execute("DELETE FROM core.desired_listings")
+    run(conn, [US], now)
+    refresh_sync_issues(conn, now=now, store_ids=["us"])
+
+
+def test_mismatches_judged_before_desired_listings_ever_ran_stay_open_and_none_opens() -> None:
+    conn = tiny()
+    add_product(conn, "MUG", price=10, salable_qty=10)
+    add_listing(conn, "us", "MUG", price=12, quantity=3)
+    tick(conn)
+    before = open_ids(conn)
+    add_product(conn, "CUP", price=20, salable_qty=5)
+    add_listing(conn, "us", "CUP", price=25, quantity=1)  # a new mismatch, not judged yet
+
+    _judged_without_desired_listings(conn, minutes(5))
+
+    assert set(before) == {("price_mismatch", "MUG"), ("quantity_mismatch", "MUG")}
+    assert open_ids(conn) == before
+    assert (
+        one(conn, "price_mismatch")["detail"]
+        == "Amazon price 12.00, Magento price 10.00 (product MUG)"
+    )
+    changes = conn.execute(
+        "SELECT change, count(*) FROM core.sync_issue_events GROUP BY change"
+    ).fetchall()
+    assert changes == [("opened", 2)]
+    tick(conn, minutes(10))  # desired_listings ran: CUP is judged, MUG's issues go on
+    after = open_ids(conn)
+    assert set(after) == {*before, ("price_mismatch", "CUP"), ("quantity_mismatch", "CUP")}
+    assert {key: after[key] for key in before} == before
+
+
+def test_a_mismatch_of_a_listing_no_longer_active_resolves_without_desired_listings() -> None:
+    conn = tiny()
+    add_product(conn, "MUG", price=10, salable_qty=10)
+    add_listing(conn, "us", "MUG", price=12, quantity=3)
+    tick(conn)
+    remove_listing(conn, "us", "MUG")
+
+    _judged_without_desired_listings(conn, minutes(5))
+
+    assert kinds(conn) == set()
 
 
 def test_detail_follows_the_current_data_while_the_issue_stays_open() -> None:
