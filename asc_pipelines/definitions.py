@@ -20,6 +20,7 @@ from asc_pipelines.defs.amazon.checks import AMAZON_CHECKS
 from asc_pipelines.defs.amazon.issues import amazon_listing_issues
 from asc_pipelines.defs.amazon.listings import amazon_listings_snapshot
 from asc_pipelines.defs.amazon.orders import amazon_orders
+from asc_pipelines.defs.amazon.pushes import amazon_listing_pushes
 from asc_pipelines.defs.core.checks import CORE_CHECKS
 from asc_pipelines.defs.core.desired_listings import desired_listings
 from asc_pipelines.defs.core.history import listing_history
@@ -76,6 +77,7 @@ def build_definitions(
             listings_by_status,
             desired_listings,
             listing_updates,
+            amazon_listing_pushes,
             sync_issues,
             listing_history,
             *TREND_ASSETS,

@@ -35,6 +35,7 @@ def test_definitions_load_and_the_sync_job_covers_every_asset(tmp_path: Path) ->
         "listings_by_status",
         "desired_listings",
         "listing_updates",
+        "amazon_listing_pushes",
         "sync_issues",
         "listing_history",
         "listing_status_trend",

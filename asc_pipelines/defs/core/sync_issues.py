@@ -27,6 +27,7 @@ NEWEST_SHOWN = 20
         dg.AssetKey("listings_by_status"),
         dg.AssetKey("desired_listings"),
         dg.AssetKey("listing_updates"),
+        dg.AssetKey("amazon_listing_pushes"),
         dg.AssetKey("amazon_orders"),
     ],
 )

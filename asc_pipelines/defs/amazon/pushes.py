@@ -1,0 +1,90 @@
+"""``amazon_listing_pushes``: the outbox sent to Amazon, per store, as its ``push.mode`` says."""
+
+import time
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from asc_pipelines.config import AscConfig, push_paused
+from asc_pipelines.defs.core.listing_updates import listing_updates
+from asc_pipelines.defs.metadata import markdown_table
+from asc_pipelines.defs.options import warehouse_asset
+from asc_pipelines.defs.resources import AmazonCredentials, AscSettings
+from asc_pipelines.sync.clients import spapi_client, tick_guard
+from asc_pipelines.sync.pushes import push_store, summary_row
+from asc_pipelines.sync.tick_time import tick_time
+from asc_pipelines.warehouse.records import record_fetch
+from asc_pipelines.warehouse.schema import ensure_schema
+
+DATASET = "amazon_listing_pushes"
+
+
+@warehouse_asset(group="amazon", deps=[listing_updates])
+def amazon_listing_pushes(
+    context: dg.AssetExecutionContext,
+    settings: AscSettings,
+    amazon_credentials: AmazonCredentials,
+    duckdb: DuckDBResource,
+) -> dg.MaterializeResult:
+    """The outbox's pending changes sent to Amazon (Listings Items ``patchListingsItem``).
+
+    Per store and ``push.mode``: ``off`` (the default) or ``ASC_PUSH_PAUSED`` set: nothing;
+    ``dry_run``: the patch that would be sent recorded on the change, no call; ``preview``: sent
+    with ``mode=VALIDATION_PREVIEW``, Amazon's verdict recorded, nothing changes; ``live``: one
+    patch per listing (quantity and price together), most urgent first, at most
+    ``push.max_patches_per_tick`` listings, each recorded as ``sent`` before the call.
+    ``ACCEPTED`` changes wait for a later listings snapshot to be confirmed; ``INVALID`` ones
+    are a ``push_rejected`` sync issue.
+    """
+    cfg: AscConfig = settings.load()
+    paused = push_paused()
+    if paused:
+        context.log.warning("ASC_PUSH_PAUSED is set: nothing is sent to Amazon this tick")
+    guard = tick_guard(context.run.run_id, cfg)
+    rows = []
+    with duckdb.get_connection() as conn:
+        ensure_schema(conn)
+        now = tick_time(conn, context.run.run_id)
+        for store in cfg.stores:
+            sending = not paused and store.push.mode in ("preview", "live")
+            client = spapi_client(cfg, store, amazon_credentials, guard) if sending else None
+            started = time.monotonic()
+            pushes = push_store(
+                conn, store, client, paused=paused, now=now, run_id=context.run.run_id
+            )
+            rows.append(summary_row(pushes))
+            for error in pushes.errors:
+                context.log.warning(f"store {store.id}: {error}")
+            if pushes.mode in ("off", "paused"):
+                continue
+            record_fetch(
+                conn,
+                run_id=context.run.run_id,
+                store_id=store.id,
+                dataset=DATASET,
+                outcome="failed" if pushes.failed_calls or pushes.stopped else "ok",
+                rows_loaded=pushes.listings,
+                rows_rejected=pushes.invalid,
+                seconds=time.monotonic() - started,
+                message=pushes.stopped or (pushes.errors[0] if pushes.errors else None),
+                finished_at=now,
+            )
+    return dg.MaterializeResult(
+        metadata={
+            "paused": paused,
+            "listings_sent": sum(row[2] for row in rows),
+            "summary": markdown_table(
+                [
+                    "store",
+                    "mode",
+                    "listings",
+                    "accepted",
+                    "valid (preview)",
+                    "invalid",
+                    "failed calls",
+                    "stopped",
+                ],
+                rows,
+            ),
+        }
+    )
