@@ -70,3 +70,27 @@ def test_an_unknown_push_key_is_refused(tmp_path: Path) -> None:
 def test_one_environment_variable_pauses_all_sending(value: str | None, paused: bool) -> None:
     environ = {} if value is None else {"ASC_PUSH_PAUSED": value}
     assert push_paused(environ) is paused
+
+
+def test_readme_s_push_example_loads_and_its_query_runs(tmp_path: Path) -> None:
+    import re
+
+    from asc_pipelines.logic.outbox import refresh_outbox
+    from asc_pipelines_tests.logic.test_outbox import want
+    from asc_pipelines_tests.logic.tiny_warehouse import NOW, add_listing, warehouse
+    from asc_pipelines_tests.readme import README, readme_queries
+
+    text = README.read_text(encoding="utf-8").split("## Keeping Amazon in step\n", 1)[1]
+    example = re.search(r"```yaml\n(.*?)```", text, flags=re.S)
+    assert example is not None
+    push = re.search(r"(    push:\n(?:      .*\n)+)", example.group(1))
+    assert push is not None
+    cfg = _load(tmp_path, "\n".join(line[4:] for line in push.group(1).splitlines()))
+    assert cfg.store("uk").push == PushSettings(mode="off", max_patches_per_tick=200)
+
+    conn = warehouse()
+    add_listing(conn, "us", "A", price=10, quantity=5)
+    want(conn, "A", quantity=7, price="10.00")
+    refresh_outbox(conn, now=NOW, price_tolerance=cfg.sync_issues.price_tolerance)
+    [query] = readme_queries("Keeping Amazon in step")
+    assert conn.execute(query).fetchall() == [("us", "pending", 1)]
