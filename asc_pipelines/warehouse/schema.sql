@@ -315,7 +315,7 @@ ALTER TABLE raw.store_fetches ADD COLUMN IF NOT EXISTS recorded_at TIMESTAMPTZ;
 COMMENT ON TABLE raw.store_fetches IS 'One row per store, dataset and tick: did the fetch succeed (ok), wait for Amazon (pending) or fail (failed)';
 COMMENT ON COLUMN raw.store_fetches.run_id IS 'Dagster run id of the tick';
 COMMENT ON COLUMN raw.store_fetches.store_id IS 'Amazon store id, or magento for the Magento catalog';
-COMMENT ON COLUMN raw.store_fetches.dataset IS 'amazon_listings, amazon_listing_issues, amazon_orders, asin_lookups or magento_catalog';
+COMMENT ON COLUMN raw.store_fetches.dataset IS 'amazon_listings, amazon_listing_issues, amazon_orders, asin_lookups, magento_catalog or amazon_listing_pushes (a store whose push.mode sends: rows_loaded listings sent, rows_rejected refused)';
 COMMENT ON COLUMN raw.store_fetches.outcome IS 'ok, pending (report still processing; kept for the next tick) or failed (see raw.api_errors)';
 COMMENT ON COLUMN raw.store_fetches.rows_loaded IS 'Rows landed by the fetch (report listings, issues, orders fetched, products fetched, identifiers answered by the catalog); NULL when nothing landed (report pending, or failed before writing)';
 COMMENT ON COLUMN raw.store_fetches.rows_rejected IS 'Report lines rejected into raw.rejected_rows (listings only); NULL otherwise';

@@ -1,6 +1,7 @@
 """``amazon_listing_pushes``: the outbox sent to Amazon, per store, as its ``push.mode`` says."""
 
 import time
+from datetime import UTC, datetime
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -12,7 +13,7 @@ from asc_pipelines.defs.options import warehouse_asset
 from asc_pipelines.defs.resources import AmazonCredentials, AscSettings
 from asc_pipelines.sync.clients import spapi_client, tick_guard
 from asc_pipelines.sync.pushes import push_store, summary_row
-from asc_pipelines.sync.tick_time import tick_time
+from asc_pipelines.sync.tick_time import fetch_time
 from asc_pipelines.warehouse.records import record_fetch
 from asc_pipelines.warehouse.schema import ensure_schema
 
@@ -44,7 +45,9 @@ def amazon_listing_pushes(
     rows = []
     with duckdb.get_connection() as conn:
         ensure_schema(conn)
-        now = tick_time(conn, context.run.run_id)
+        # Alone (no fetch in this run), the sends are stamped at the last recorded tick, so
+        # their raw.store_fetches rows never move the sources' clock to this machine's.
+        now = fetch_time(conn, context.run.run_id, or_last_recorded=True) or datetime.now(UTC)
         for store in cfg.stores:
             sending = not paused and store.push.mode in ("preview", "live")
             client = spapi_client(cfg, store, amazon_credentials, guard) if sending else None
