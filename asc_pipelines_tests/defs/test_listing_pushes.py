@@ -251,3 +251,31 @@ def test_a_change_whose_calls_keep_failing_is_given_up_with_a_push_failed_issue(
         "SELECT count(*) FROM raw.api_errors WHERE operation = 'patchListingsItem'"
     )
     assert failures == 4
+
+
+def test_a_429_storm_on_patches_exceeds_no_bucket_and_everything_goes_out_afterwards(
+    pushing,
+) -> None:
+    storm = 8  # more than one call's retries (max_retries 3): one change waits for the next tick
+    world = pushing(
+        amazon={"max_retries": 3, "backoff_base_seconds": 0.01},
+        us={"push": {"mode": "live", "max_patches_per_tick": 1000}},
+    )
+    world.server.faults.add("patchListingsItem", "status", status=429, times=storm)
+
+    world.tick()
+    world.tick()
+
+    assert set(_outbox(world, "us")) == {"accepted"}
+    statuses = [call.status for call in world.calls({"patchListingsItem"})]
+    # Only the injected 429s: the client's buckets kept every call within Amazon's rate.
+    assert statuses.count(429) == storm
+    listings = world.rows(
+        "SELECT DISTINCT seller_sku FROM core.listing_outbox WHERE store_id = 'us'"
+    )
+    assert [s for s in statuses if s != 429] == [200] * len(listings)
+    # The storm used up two calls' retries: those changes went out on the second tick.
+    [(retried,)] = world.rows(
+        "SELECT count(DISTINCT seller_sku) FROM core.listing_outbox WHERE attempts = 2"
+    )
+    assert retried == 2
