@@ -42,6 +42,7 @@ def test_definitions_load_and_the_sync_job_covers_every_asset(tmp_path: Path) ->
         "sales_trend",
         "sync_issue_trend",
         "store_health",
+        "sync_latency_trend",
         "report_pages",
         "analyst_copy",
     }

@@ -310,3 +310,55 @@ COMMENT ON COLUMN reporting.sync_issue_durations.first_seen_at IS 'Tick that ope
 COMMENT ON COLUMN reporting.sync_issue_durations.resolved_at IS 'Tick that no longer saw it; NULL while open';
 COMMENT ON COLUMN reporting.sync_issue_durations.still_open IS 'True while the issue is open';
 COMMENT ON COLUMN reporting.sync_issue_durations.open_minutes IS 'Minutes from first_seen_at to resolved_at, or to the last tick while open';
+
+-- Issue 11, section 5: how long a change takes from first seen to shown by Amazon
+-- (asc_pipelines/logic/sync_latency.py).
+CREATE TABLE IF NOT EXISTS reporting.sync_latency (
+    store_id VARCHAR NOT NULL,
+    change_id VARCHAR NOT NULL,
+    seller_sku VARCHAR NOT NULL,
+    attribute VARCHAR NOT NULL,
+    value VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    first_seen_at TIMESTAMPTZ NOT NULL,
+    sent_at TIMESTAMPTZ,
+    confirmed_at TIMESTAMPTZ,
+    latency_minutes DOUBLE,
+    sent_to_confirmed_minutes DOUBLE,
+    waiting_minutes DOUBLE
+);
+COMMENT ON TABLE reporting.sync_latency IS 'One row per change of core.listing_outbox first seen by the last tick: how long Amazon took to show it (sync latency), or how long it has been waiting. Times by the sources'' clock (UTC); the clock starts at the tick that first saw the difference (Magento''s own updated_at is not used: stock changes do not move it, a later edit overwrites it, and a change of asc.yaml has none). Grain: store_id, change_id.';
+COMMENT ON COLUMN reporting.sync_latency.store_id IS 'Amazon store id';
+COMMENT ON COLUMN reporting.sync_latency.change_id IS 'The change (core.listing_outbox.change_id)';
+COMMENT ON COLUMN reporting.sync_latency.seller_sku IS 'The merchant-fulfilled listing changed';
+COMMENT ON COLUMN reporting.sync_latency.attribute IS 'quantity or price';
+COMMENT ON COLUMN reporting.sync_latency.value IS 'The value Amazon should show (as core.listing_outbox.value)';
+COMMENT ON COLUMN reporting.sync_latency.status IS 'The change''s outbox status at the last tick: confirmed, superseded, or one still waiting (pending, sent, accepted, invalid, failed)';
+COMMENT ON COLUMN reporting.sync_latency.first_seen_at IS 'Tick that first saw the difference between what Amazon showed and what it should show (UTC): where the latency starts';
+COMMENT ON COLUMN reporting.sync_latency.sent_at IS 'Tick of the last live send (UTC); NULL if never sent (push mode off, dry_run or preview, or still queued)';
+COMMENT ON COLUMN reporting.sync_latency.confirmed_at IS 'Tick whose listings snapshot first showed the value (UTC); NULL until then';
+COMMENT ON COLUMN reporting.sync_latency.latency_minutes IS 'Sync latency: minutes from first_seen_at to confirmed_at; NULL until confirmed';
+COMMENT ON COLUMN reporting.sync_latency.sent_to_confirmed_minutes IS 'Amazon''s part of the latency: minutes from the last live send to confirmed_at; NULL unless sent and confirmed';
+COMMENT ON COLUMN reporting.sync_latency.waiting_minutes IS 'Minutes from first_seen_at to the last tick for a change neither confirmed nor superseded yet; NULL otherwise';
+
+CREATE TABLE IF NOT EXISTS reporting.sync_latency_trend (
+    store_id VARCHAR NOT NULL,
+    day DATE NOT NULL,
+    changes_seen BIGINT NOT NULL,
+    confirmed BIGINT NOT NULL,
+    superseded BIGINT NOT NULL,
+    p50_minutes DOUBLE,
+    p95_minutes DOUBLE,
+    max_minutes DOUBLE,
+    unconfirmed_at_end_of_day BIGINT NOT NULL
+);
+COMMENT ON TABLE reporting.sync_latency_trend IS 'Sync latency per store and UTC day, every day from the store''s first change to the last tick (zero days included): how many changes were seen, confirmed and superseded, the median and 95th percentile latency of the changes confirmed that day, and how many were still waiting at the end of it. Grain: store_id, day.';
+COMMENT ON COLUMN reporting.sync_latency_trend.store_id IS 'Amazon store id';
+COMMENT ON COLUMN reporting.sync_latency_trend.day IS 'UTC calendar day';
+COMMENT ON COLUMN reporting.sync_latency_trend.changes_seen IS 'Changes first seen that day';
+COMMENT ON COLUMN reporting.sync_latency_trend.confirmed IS 'Changes Amazon was first seen to show that day';
+COMMENT ON COLUMN reporting.sync_latency_trend.superseded IS 'Changes replaced that day by a newer desired value before Amazon showed them';
+COMMENT ON COLUMN reporting.sync_latency_trend.p50_minutes IS 'Median sync latency (minutes, interpolated) of the changes confirmed that day; NULL when none was';
+COMMENT ON COLUMN reporting.sync_latency_trend.p95_minutes IS '95th percentile sync latency (minutes, interpolated) of the changes confirmed that day; NULL when none was';
+COMMENT ON COLUMN reporting.sync_latency_trend.max_minutes IS 'Longest sync latency (minutes) of the changes confirmed that day; NULL when none was';
+COMMENT ON COLUMN reporting.sync_latency_trend.unconfirmed_at_end_of_day IS 'Changes seen but neither confirmed nor superseded at the end of the day (for the last tick''s day: at the last tick); they are not in the percentiles';

@@ -60,6 +60,7 @@ DOWNSTREAM = (
     "sales_trend",
     "sync_issue_trend",
     "store_health",
+    "sync_latency_trend",
     "report_pages",
     "analyst_copy",
 )

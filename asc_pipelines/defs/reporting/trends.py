@@ -1,4 +1,5 @@
-"""Trend assets of the ``reporting`` schema: listing statuses, sales, sync issues, store health."""
+"""Trend assets of the ``reporting`` schema: listing statuses, sales, sync issues, store health,
+sync latency."""
 
 from collections.abc import Callable
 from datetime import datetime
@@ -12,7 +13,7 @@ from asc_pipelines.defs.core.history import listing_history
 from asc_pipelines.defs.metadata import markdown_table, table_metadata
 from asc_pipelines.defs.options import warehouse_asset
 from asc_pipelines.defs.resources import AscSettings
-from asc_pipelines.logic import trend_summaries, trends
+from asc_pipelines.logic import sync_latency, trend_summaries, trends
 from asc_pipelines.sync.tick_time import fetch_time
 from asc_pipelines.warehouse.schema import ensure_schema
 from asc_pipelines.warehouse.transaction import transaction
@@ -183,4 +184,37 @@ def store_health(
     )
 
 
-TREND_ASSETS = [listing_status_trend, sales_trend, sync_issue_trend, store_health]
+def _latency_summary(conn: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    rows = sync_latency.latest_day(conn)
+    return {
+        "summary": markdown_table(
+            ["store", "confirmed today", "p50 (min)", "p95 (min)", "waiting now"],
+            [list(r) for r in rows],
+        )
+    }
+
+
+@_trend_asset(dg.AssetKey("listing_updates"))
+def sync_latency_trend(
+    context: dg.AssetExecutionContext, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
+    """How long a listing change takes to show on Amazon: per change, from the tick that first
+    saw the difference to the tick whose listings report showed the value
+    (``reporting.sync_latency``), and per store and UTC day the p50 / p95 of the changes confirmed
+    that day and the changes still waiting (``reporting.sync_latency_trend``)."""
+    return _refresh(
+        context,
+        duckdb,
+        "reporting.sync_latency_trend",
+        lambda conn, as_of: sync_latency.refresh_sync_latency(conn, as_of=as_of),
+        _latency_summary,
+    )
+
+
+TREND_ASSETS = [
+    listing_status_trend,
+    sales_trend,
+    sync_issue_trend,
+    store_health,
+    sync_latency_trend,
+]
