@@ -1,4 +1,4 @@
-"""The three charts of a store page, read from the reporting tables and drawn as PNG.
+"""The charts of a store page, read from the reporting tables and drawn as PNG.
 
 Drawn with matplotlib's object-oriented API (a ``Figure`` on an Agg canvas): no pyplot, no global
 state, no display needed, and the same data gives the same bytes. Every chart says "No data yet"
@@ -59,6 +59,9 @@ ISSUE_KIND_COLORS = {
 _OTHER_COLOR = "#90a4ae"
 _REVENUE_COLOR = "#1565c0"
 _ORDERS_COLOR = "#ef6c00"
+_P50_COLOR = "#1565c0"
+_P95_COLOR = "#c62828"
+_WAITING_COLOR = "#cfd8dc"
 
 # Grain of the status chart: the finest one whose buckets cover the store's history and span
 # less than its limit, so a young store shows 5-minute detail and an old one whole days.
@@ -103,11 +106,13 @@ def pick_grain(extents: dict[str, tuple[datetime, datetime]]) -> str | None:
 
 
 def store_charts(conn: duckdb.DuckDBPyConnection, store_id: str) -> list[Chart]:
-    """The store page's charts: listings by status, daily sales (one per currency), open issues."""
+    """The store page's charts: listings by status, daily sales (one per currency), open issues,
+    sync latency."""
     return [
         status_chart(conn, store_id),
         *sales_charts(conn, store_id),
         issues_chart(conn, store_id),
+        latency_chart(conn, store_id),
     ]
 
 
@@ -287,6 +292,95 @@ def issues_chart(conn: duckdb.DuckDBPyConnection, store_id: str) -> Chart:
     else:
         ax.text(0.5, 0.5, "No open issues", transform=ax.transAxes, ha="center", color="#757575")
     return Chart("open-sync-issues", title, _png(fig))
+
+
+@dataclass(frozen=True)
+class LatencyDay:
+    """One day of the sync latency chart: p50 / p95 in minutes (None: nothing confirmed that
+    day) and the changes still waiting at its end."""
+
+    day: date
+    p50_minutes: float | None
+    p95_minutes: float | None
+    waiting: int
+
+
+def latency_days(conn: duckdb.DuckDBPyConnection, store_id: str) -> list[LatencyDay]:
+    """The store's last WINDOW_DAYS days of ``reporting.sync_latency_trend``, oldest first."""
+    rows = conn.execute(
+        "SELECT day, p50_minutes, p95_minutes, unconfirmed_at_end_of_day"
+        " FROM reporting.sync_latency_trend"
+        " WHERE store_id = ? AND day > (SELECT max(day) FROM reporting.sync_latency_trend"
+        f" WHERE store_id = ?) - {WINDOW_DAYS} ORDER BY day",
+        [store_id, store_id],
+    ).fetchall()
+    return [LatencyDay(*row) for row in rows]
+
+
+def latency_chart(conn: duckdb.DuckDBPyConnection, store_id: str) -> Chart:
+    """Daily p50 and p95 sync latency in minutes (lines: from the tick that first saw a change
+    to the tick Amazon showed it), over the changes still waiting at the end of each day (bars,
+    their own scale): a day with no line and a tall bar is a loop that is not closing."""
+    title = "Sync latency to Amazon (last 30 days)"
+    days = latency_days(conn, store_id)
+    fig, ax = _figure()
+    _title(ax, title)
+    if not days:
+        _no_data(ax)
+        return Chart("sync-latency", title, _png(fig))
+    last_day = days[-1].day
+    waiting_ax = ax.twinx()
+    waiting_ax.bar(
+        [d.day for d in days],
+        [d.waiting for d in days],
+        width=0.8,
+        color=_WAITING_COLOR,
+        label="Waiting at end of day",
+    )
+    waiting_ax.set_ylabel("Changes waiting")
+    waiting_ax.set_ylim(bottom=0, top=max(1, *(d.waiting for d in days)) * 1.15)
+    waiting_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    # The latency lines in front of the bars.
+    ax.set_zorder(waiting_ax.get_zorder() + 1)
+    ax.patch.set_visible(False)
+    confirmed = [d for d in days if d.p50_minutes is not None]
+    for label, color, value in (
+        ("p50", _P50_COLOR, lambda d: d.p50_minutes),
+        ("p95", _P95_COLOR, lambda d: d.p95_minutes),
+    ):
+        ax.plot(
+            [d.day for d in confirmed],
+            [value(d) for d in confirmed],
+            color=color,
+            marker="o",
+            markersize=3,
+            linewidth=1.6,
+            label=label,
+        )
+    top = max((d.p95_minutes or 0.0 for d in confirmed), default=0.0)
+    ax.set_ylim(bottom=0, top=max(10.0, top) * 1.15)
+    ax.set_ylabel("Minutes")
+    ax.set_xlabel("UTC day")
+    _day_axis(ax, last_day - timedelta(days=WINDOW_DAYS - 1), last_day)
+    if not confirmed:
+        ax.text(
+            0.5,
+            0.5,
+            "No change confirmed yet",
+            transform=ax.transAxes,
+            ha="center",
+            color="#757575",
+        )
+    handles = ax.get_legend_handles_labels()[0] + waiting_ax.get_legend_handles_labels()[0]
+    ax.legend(
+        handles=handles,
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
+        ncols=3,
+        frameon=False,
+        fontsize=8,
+    )
+    return Chart("sync-latency", title, _png(fig))
 
 
 def _sales_png(title: str, currency: str, days: list[tuple[date, float, int]]) -> bytes:

@@ -8,10 +8,11 @@ raw.api_errors, the latest with HTML-special characters in its message).
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -20,7 +21,7 @@ from jinja2 import UndefinedError
 from PIL import Image
 from playwright.sync_api import Browser
 
-from asc_pipelines.dashboard.charts import pick_grain, store_charts
+from asc_pipelines.dashboard.charts import latency_days, pick_grain, store_charts
 from asc_pipelines.dashboard.pages import (
     ReportPages,
     StoreHeader,
@@ -111,6 +112,22 @@ def _insert_issue_trend(conn: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _insert_latency_trend(conn: duckdb.DuckDBPyConnection) -> None:
+    # us: 45 days, p50 drifting between 10 and 16 minutes, none confirmed on Sundays;
+    # uk: one day, two changes waiting and none confirmed yet.
+    conn.execute(
+        "INSERT INTO reporting.sync_latency_trend "
+        "SELECT 'us', CAST(d AS DATE), 20, c, 0, p50, p50 * 2.5, p50 * 3, dayofmonth(d) % 5 "
+        "FROM (SELECT d, CASE WHEN dayofweek(d) = 0 THEN 0 ELSE 20 END AS c, "
+        "CASE WHEN dayofweek(d) <> 0 THEN 10.0 + dayofmonth(d) % 7 END AS p50 "
+        "FROM generate_series(DATE '2026-03-21', DATE '2026-05-04', INTERVAL 1 DAY) AS t(d))"
+    )
+    conn.execute(
+        "INSERT INTO reporting.sync_latency_trend VALUES "
+        "('uk', DATE '2026-05-04', 2, 0, 0, NULL, NULL, NULL, 2)"
+    )
+
+
 def _insert_health(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(
         "INSERT INTO reporting.store_health VALUES "
@@ -194,6 +211,7 @@ def build_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
     _insert_listing_trend(conn)
     _insert_sales(conn)
     _insert_issue_trend(conn)
+    _insert_latency_trend(conn)
     _insert_health(conn)
     _insert_fetches(conn)
     _insert_sync_issues(conn)
@@ -230,7 +248,7 @@ def test_every_store_gets_a_page_and_its_charts(report: ReportPages) -> None:
     assert sorted(p.name for p in report.charts) == sorted(
         f"{store}-{chart}.png"
         for store in ("us", "uk", "de", "fr")
-        for chart in ("listings-by-status", "daily-sales", "open-sync-issues")
+        for chart in ("listings-by-status", "daily-sales", "open-sync-issues", "sync-latency")
     )
     assert all(p.parent == report.index.parent / "charts" for p in report.charts)
     assert not list(report.index.parent.rglob("*.tmp"))
@@ -287,7 +305,33 @@ def test_every_image_has_an_alt_text_naming_chart_and_store(report: ReportPages)
         "Listings by status over time chart for UK Shop &amp; Co",
         "Daily sales (last 30 days) chart for UK Shop &amp; Co",
         "Open sync issues (last 30 days) chart for UK Shop &amp; Co",
+        "Sync latency to Amazon (last 30 days) chart for UK Shop &amp; Co",
     ]
+
+
+def test_the_latency_chart_reads_the_last_30_days_of_p50_p95_and_waiting(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    days = latency_days(warehouse, "us")
+    assert [d.day for d in (days[0], days[-1])] == [date(2026, 4, 5), date(2026, 5, 4)]
+    assert len(days) == 30
+    may_4, may_3 = days[-1], days[-2]  # a Monday, a Sunday with nothing confirmed
+    assert (may_4.p50_minutes, may_4.p95_minutes, may_4.waiting) == (14.0, 35.0, 4)
+    assert (may_3.p50_minutes, may_3.p95_minutes, may_3.waiting) == (None, None, 3)
+    assert latency_days(warehouse, "de") == []
+
+
+def test_the_store_page_shows_the_latency_chart_drawn_from_its_data(
+    warehouse: duckdb.DuckDBPyConnection, report: ReportPages
+) -> None:
+    charts = {chart.name: chart for chart in store_charts(warehouse, "us")}
+    no_data = {chart.name: chart for chart in store_charts(warehouse, "de")}
+    waiting_only = {chart.name: chart for chart in store_charts(warehouse, "uk")}
+    png = charts["sync-latency"].png
+    assert png != no_data["sync-latency"].png != waiting_only["sync-latency"].png
+    page = _html(report.store_pages["us"])
+    assert 'alt="Sync latency to Amazon (last 30 days) chart for US Main Store"' in page
+    assert base64.b64encode(png).decode() in page
 
 
 def test_store_page_shows_the_dashboard_header_totals_and_counts(report: ReportPages) -> None:
@@ -379,7 +423,7 @@ def test_a_store_without_data_still_gets_a_page(report: ReportPages) -> None:
     assert "No data yet" in text
     assert "No fetch has finished for this store yet." in text
     assert "No open sync issues." in text
-    assert text.count("<img ") == 3
+    assert text.count("<img ") == 4
 
 
 FR_SAYS = (
@@ -571,7 +615,8 @@ def test_pages_render_in_headless_chromium(
         names = [s.name for s in STORES if store_id in (None, s.store_id)]
         for name in names:
             assert name in rendered["text"], (path.name, name)
-        assert len(rendered["images"]) == (4 if store_id is None else 3), path.name
+        # The index: one image per store card; a store page: its four charts.
+        assert len(rendered["images"]) == 4, path.name
         for image in rendered["images"]:
             assert image["complete"] and image["width"] > 0, (path.name, image)
         assert rendered["problems"] == [], path.name

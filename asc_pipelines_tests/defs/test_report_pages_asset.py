@@ -49,5 +49,5 @@ def test_report_pages_metadata_names_the_index_and_every_store_page_as_paths(
         for store_id in ("de", "uk", "us")
     }
     assert all(Path(value.value).is_file() for value in [metadata["index"], *pages.values()])
-    assert isinstance(metadata["charts"], dg.IntMetadataValue) and metadata["charts"].value == 9
+    assert isinstance(metadata["charts"], dg.IntMetadataValue) and metadata["charts"].value == 12
     assert isinstance(metadata["render_seconds"], dg.FloatMetadataValue)
