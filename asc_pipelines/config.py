@@ -372,6 +372,8 @@ class SyncIssueSettings(_Strict):
     api_failure_window_minutes: Annotated[float, Field(gt=0)] = 60.0
     # Price and quantity mismatches open this long become errors.
     escalate_after_minutes: Annotated[float, Field(ge=0)] = 60.0
+    # A change a live store sends that Amazon has not shown for longer than this is slow_sync.
+    slow_sync_minutes: Annotated[float, Field(gt=0)] = 30.0
 
 
 class TickConfig(_Strict):

@@ -52,6 +52,7 @@ ISSUE_KIND_COLORS = {
     "price_out_of_bounds": "#ad1457",
     "push_rejected": "#283593",
     "push_failed": "#9e9d24",
+    "slow_sync": "#4e342e",
     "unmatched_listing": "#1565c0",
     "ambiguous_match": "#8e24aa",
     "invalid_identifier": "#00897b",

@@ -15,7 +15,8 @@ import duckdb
 
 # Most urgent first: a store not syncing at all, then what loses sales or oversells, then why a
 # change could not be sent (Amazon refused it, or sending kept failing), then a price the store's
-# minimum/maximum held back (Amazon keeps its last price until someone decides).
+# minimum/maximum held back (Amazon keeps its last price until someone decides), then a change
+# Amazon is slow to show (it is on its way; the listing's mismatch escalates on its own).
 KINDS_BY_URGENCY = (
     "stale_store",
     "api_failure",
@@ -25,6 +26,7 @@ KINDS_BY_URGENCY = (
     "push_rejected",
     "push_failed",
     "price_out_of_bounds",
+    "slow_sync",
     "ambiguous_match",
     "unmatched_listing",
     "invalid_identifier",

@@ -28,6 +28,13 @@ Kinds (each from current data every tick):
   ``invalid``, not resent, until the desired value changes or Amazon shows it); subject
   ``"<seller sku> <attribute>"``, the detail Amazon's issues.
 - ``push_failed``: a change whose sends failed in transport ``push.max_attempts`` times.
+- ``slow_sync``: a change of a store whose ``push.mode`` is ``live`` that Amazon has not shown
+  more than ``slow_sync_minutes`` after the tick that first saw it, while it is ``pending``,
+  ``sent`` or ``accepted`` (``invalid`` and ``failed`` have their own errors); subject
+  ``"<seller sku> <attribute>"``. It resolves when the change is confirmed or superseded. Stores
+  that do not send (``off``, ``dry_run``, ``preview``) never have one: nothing is on its way.
+  It stays a warning: a change that cannot go out is already an error of its own, and the
+  listing's mismatch escalates after ``escalate_after_minutes``.
 - ``unmatched_listing`` / ``ambiguous_match``: ``new_third_party`` listings with reason
   ``no_catalog_match`` / ``ambiguous_match``.
 - ``amazon_listing_error``: a listing with at least one ERROR-severity Amazon issue (one issue per
@@ -82,6 +89,7 @@ KINDS = (
     "price_out_of_bounds",
     "push_rejected",
     "push_failed",
+    "slow_sync",
 )
 ERROR_KINDS = (
     "amazon_listing_error",
@@ -229,6 +237,16 @@ problems AS (
             || CASE status WHEN 'failed' THEN ' (' || attempts || ' attempts)' ELSE '' END
     FROM core.listing_outbox
     WHERE status IN ('invalid', 'failed')
+    UNION ALL
+    SELECT store_id, 'slow_sync', seller_sku, seller_sku || ' ' || attribute,
+        attribute || ' ' || value || ' not shown by Amazon '
+            || CAST(CAST(floor((epoch($now) - epoch(first_seen_at)) / 60) AS BIGINT) AS VARCHAR)
+            || ' minutes after it was first seen (' || status
+            || CASE WHEN attempts > 0 THEN ', ' || attempts || ' sends' ELSE ', not sent yet' END
+            || '; Amazon shows ' || coalesce(amazon_value, 'none') || ')'
+    FROM core.listing_outbox
+    WHERE status IN ('pending', 'sent', 'accepted') AND first_seen_at < $slow_before
+        AND list_contains($live_stores, store_id)
     UNION ALL
     SELECT store_id,
         CASE reason_code WHEN 'no_catalog_match' THEN 'unmatched_listing'
@@ -393,14 +411,17 @@ def refresh_sync_issues(
     now: datetime,
     settings: SyncIssueSettings | None = None,
     store_ids: Sequence[str] | None = None,
+    live_store_ids: Sequence[str] = (),
 ) -> SyncIssueTick:
     """One tick of ``core.sync_issues`` at ``now`` (the tick's time by the sources' clock).
 
     ``store_ids``: the configured Amazon stores; problems of other stores are not (or no longer)
-    reported (``magento`` rows always are). ``None`` keeps every store. What the tick did (issues
-    opened, escalated, resolved) is appended to ``core.sync_issue_events``. A ``now`` earlier than
-    a tick already judged raises :class:`SourceClockWentBack` and changes nothing. The caller
-    owns the transaction; the tables must exist (``ensure_sync_issue_schema``).
+    reported (``magento`` rows always are). ``None`` keeps every store. ``live_store_ids``: the
+    stores whose ``push.mode`` is ``live``, the only ones judged for ``slow_sync``. What the tick
+    did (issues opened, escalated, resolved) is appended to ``core.sync_issue_events``. A
+    ``now`` earlier than a tick already judged raises :class:`SourceClockWentBack` and changes
+    nothing. The caller owns the transaction; the tables must exist
+    (``ensure_sync_issue_schema``).
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware (the sources' clock, UTC)")
@@ -417,6 +438,8 @@ def refresh_sync_issues(
         "failure_threshold": settings.api_failure_threshold,
         "window_minutes": f"{window:g}",
         "stores": None if store_ids is None else list(store_ids),
+        "slow_before": now - timedelta(minutes=settings.slow_sync_minutes),
+        "live_stores": list(live_store_ids),
     }
     conn.execute(_CURRENT_SQL, current_params)
     escalate_before = now - timedelta(minutes=settings.escalate_after_minutes)

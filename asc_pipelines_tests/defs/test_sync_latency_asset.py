@@ -73,3 +73,27 @@ def test_the_sync_job_runs_sync_latency_trend_after_listing_updates(tmp_path: Pa
     parents = graph.get(dg.AssetKey("sync_latency_trend")).parent_keys
     assert dg.AssetKey("listing_updates") in parents
     assert dg.AssetKey("sync_latency_trend") in graph.get(dg.AssetKey("report_pages")).parent_keys
+
+
+def test_the_sync_issues_asset_flags_slow_changes_of_live_stores_only(tmp_path: Path) -> None:
+    warehouse = in_process_warehouse(tmp_path)
+    # us sends (live), uk does not (push off, the default): both have a drifted listing.
+    warehouse.config.write_text(
+        CONFIG.replace("seller_id: A1}", "seller_id: A1, push: {mode: live}}"), encoding="utf-8"
+    )
+    with warehouse.connect() as conn:
+        add_product(conn, "MUG", price=Decimal("10.00"), salable_qty=10, asin="B000000001")
+        add_product(conn, "HAT", price=Decimal("15.00"), salable_qty=6, website_codes=["uk_site"])
+        add_listing(conn, "us", "MUG", asin="B000000001", price=10, quantity=4)
+        add_listing(conn, "uk", "HAT", asin="B000000004", price=15, quantity=2)
+    issues = (*TICK[:-1], "sync_issues")
+    warehouse.tick(T1, *issues)
+    warehouse.tick(at("2026-03-02 12:30"), *issues)
+    warehouse.tick(at("2026-03-02 12:35"), *issues)
+
+    with duckdb.connect(str(warehouse.warehouse), read_only=True) as conn:
+        slow = conn.execute(
+            "SELECT store_id, subject, severity, first_seen_at FROM core.sync_issues "
+            "WHERE kind = 'slow_sync'"
+        ).fetchall()
+    assert slow == [("us", "MUG quantity", "warning", at("2026-03-02 12:35"))]

@@ -58,7 +58,11 @@ def sync_issues(
         else:
             with transaction(conn):
                 tick = refresh_sync_issues(
-                    conn, now=now, settings=issue_settings, store_ids=store_ids
+                    conn,
+                    now=now,
+                    settings=issue_settings,
+                    store_ids=store_ids,
+                    live_store_ids=[s.id for s in cfg.stores if s.push.mode == "live"],
                 )
         metadata = table_metadata(conn, TABLE)
         # What the UI shows: the issues this tick opened or escalated, errors first.
