@@ -323,7 +323,7 @@ def test_report_pages_show_every_store_and_its_charts_in_a_browser(timeline: Tim
             for sid, name in names.items():
                 if store_id in (None, sid):
                     assert name in shown["text"], (path.name, name)
-            # The index: one chart per store card; a store page: its three charts.
-            assert len(shown["images"]) == (len(names) if store_id is None else 3), path.name
+            # The index: one chart per store card; a store page: its four charts.
+            assert len(shown["images"]) == (len(names) if store_id is None else 4), path.name
             assert all(i["complete"] and i["width"] > 0 for i in shown["images"]), path.name
             assert shown["problems"] == [] and shown["requests"] == [path.as_uri()], path.name
