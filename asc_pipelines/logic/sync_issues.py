@@ -242,7 +242,8 @@ problems AS (
         attribute || ' ' || value || ' not shown by Amazon '
             || CAST(CAST(floor((epoch($now) - epoch(first_seen_at)) / 60) AS BIGINT) AS VARCHAR)
             || ' minutes after it was first seen (' || status
-            || CASE WHEN attempts > 0 THEN ', ' || attempts || ' sends' ELSE ', not sent yet' END
+            || CASE attempts WHEN 0 THEN ', not sent yet' WHEN 1 THEN ', sent once'
+                ELSE ', sent ' || attempts || ' times' END
             || '; Amazon shows ' || coalesce(amazon_value, 'none') || ')'
     FROM core.listing_outbox
     WHERE status IN ('pending', 'sent', 'accepted') AND first_seen_at < $slow_before

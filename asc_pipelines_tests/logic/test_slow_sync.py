@@ -64,7 +64,7 @@ def test_a_change_not_shown_after_30_minutes_opens_at_31_as_a_warning() -> None:
     detail = conn.execute("SELECT detail FROM core.sync_issues").fetchone()[0]
     assert detail == (
         "quantity 9 not shown by Amazon 31 minutes after it was first seen "
-        "(accepted, 1 sends; Amazon shows 5)"
+        "(accepted, sent once; Amazon shows 5)"
     )
 
 
@@ -87,6 +87,14 @@ def test_it_resolves_when_a_newer_value_supersedes_the_change_and_the_new_one_st
     assert _slow(conn) == [("A quantity", "warning", minutes(35), minutes(40))]
     _judge(conn, minutes(71))
     assert _slow(conn)[-1] == ("A quantity", "warning", minutes(71), None)
+
+
+def test_a_change_sent_again_says_how_often() -> None:
+    conn = _drifted("pending")
+    conn.execute("UPDATE core.listing_outbox SET attempts = 3")
+    _judge(conn, minutes(45))
+    detail = conn.execute("SELECT detail FROM core.sync_issues").fetchone()[0]
+    assert "(pending, sent 3 times; Amazon shows 5)" in detail
 
 
 def test_a_queued_change_never_sent_is_slow_too() -> None:
