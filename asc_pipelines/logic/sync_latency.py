@@ -12,7 +12,7 @@ Read from ``core.listing_outbox`` after every tick, as of the tick's time by the
 - ``reporting.sync_latency_trend``: per store and UTC day, the median and 95th percentile
   (interpolated) of the latencies of the changes confirmed that day, how many changes were seen,
   confirmed and superseded, and how many were still waiting at the end of the day. A change that
-  is never confirmed has no latency: it is counted as waiting (and a ``slow_sync`` sync issue
+  is never confirmed has no latency: it is counted as waiting (in a live store a ``slow_sync`` issue
   names it), never hidden in a percentile.
 
 Set-based, one statement per table. No Dagster here.
