@@ -166,7 +166,9 @@ class PushSettings(_Strict):
     no call is made), ``preview`` (each change is sent with ``mode=VALIDATION_PREVIEW`` and
     Amazon's verdict recorded; nothing changes) or ``live`` (changes are sent).
     ``max_patches_per_tick``: at most this many listings patched (or previewed) per tick;
-    ``max_attempts``: a change that failed this many times in transport is given up (``failed``).
+    ``max_attempts``: a change that failed this many times in transport is given up (``failed``);
+    ``resend_after_minutes``: a change Amazon accepted is sent again when a listings snapshot
+    taken at least this long after the send still does not show its value.
     ``publish`` (listing Ready to List products) is not built yet and must stay false. Checked,
     naming the store, by :class:`StoreConfig`.
     """
@@ -175,6 +177,7 @@ class PushSettings(_Strict):
     publish: bool = False
     max_patches_per_tick: int = 200
     max_attempts: int = 5
+    resend_after_minutes: int = 30
 
     @field_validator("mode", mode="before")
     @classmethod
@@ -197,6 +200,10 @@ class PushSettings(_Strict):
             )
         if self.max_attempts < 1:
             found.append(f"push.max_attempts must be at least 1, not {self.max_attempts}")
+        if self.resend_after_minutes < 1:
+            found.append(
+                f"push.resend_after_minutes must be at least 1, not {self.resend_after_minutes}"
+            )
         return found
 
 

@@ -30,13 +30,20 @@ def test_sending_is_off_for_every_store_by_default(tmp_path: Path) -> None:
         assert store.push == PushSettings()
         assert (store.push.mode, store.push.publish) == ("off", False)
         assert (store.push.max_patches_per_tick, store.push.max_attempts) == (200, 5)
+        assert store.push.resend_after_minutes == 30
 
 
 @pytest.mark.parametrize("mode", ["off", "dry_run", "preview", "live"])
 def test_each_mode_is_read_as_written_even_yaml_s_bare_off(tmp_path: Path, mode: str) -> None:
-    cfg = _load(tmp_path, f"push: {{mode: {mode}, max_patches_per_tick: 7, max_attempts: 2}}")
+    cfg = _load(
+        tmp_path,
+        f"push: {{mode: {mode}, max_patches_per_tick: 7, max_attempts: 2, "
+        "resend_after_minutes: 45}",
+    )
     push = cfg.store("uk").push
     assert (push.mode, push.max_patches_per_tick, push.max_attempts) == (mode, 7, 2)
+    assert push.resend_after_minutes == 45
+    assert cfg.store("us").push.resend_after_minutes == 30
     assert cfg.store("us").push.mode == "off"
 
 
@@ -48,6 +55,8 @@ def test_each_mode_is_read_as_written_even_yaml_s_bare_off(tmp_path: Path, mode:
         ("push: {publish: true}", "push.publish: publishing Ready to List products is not built"),
         ("push: {max_patches_per_tick: 0}", "push.max_patches_per_tick must be at least 1"),
         ("push: {max_attempts: 0}", "push.max_attempts must be at least 1"),
+        ("push: {resend_after_minutes: 0}", "push.resend_after_minutes must be at least 1, not 0"),
+        ("push: {resend_after_minutes: -5}", "push.resend_after_minutes must be at least 1"),
     ],
 )
 def test_a_bad_push_setting_names_the_store_and_the_key(

@@ -11,7 +11,13 @@ attribute and value that ``core.desired_listings`` wants and the latest listings
 3. recover: a change left ``sent`` by an earlier tick (the process died between recording the
    send and recording the answer) is ``pending`` again: it carries the same value, so sending it
    once more leaves Amazon as sending it once;
-4. queue: every difference without a live change of the same idempotency key (store, SKU,
+4. resend: a change ``accepted`` by Amazon whose value a listings snapshot taken at least
+   ``push.resend_after_minutes`` after its last send still does not show (a sale right after the
+   patch landed, a patch Amazon dropped) is ``pending`` again, to be sent once more with the value
+   the desired state holds at send time (the same value: a different one superseded it in step
+   2); its attempts keep counting, and once ``push.max_attempts`` sends were made it is
+   ``failed`` instead;
+5. queue: every difference without a live change of the same idempotency key (store, SKU,
    attribute, value) becomes a ``pending`` change, unless the last confirmation of that value is
    not older than the snapshot (a snapshot that has not caught up is not a new difference).
 
@@ -27,11 +33,14 @@ Times are the tick's, by the sources' clock, passed in by the caller. No Dagster
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 import duckdb
+
+from asc_pipelines.config import PushSettings
 
 TABLE = "core.listing_outbox"
 ATTRIBUTES = ("quantity", "price")
@@ -93,6 +102,40 @@ _RECOVER_SQL = """
 UPDATE core.listing_outbox SET status = 'pending', updated_at = $now WHERE status = 'sent'
 """
 
+# Each store's resend_after_minutes and max_attempts, for every store in the outbox (a store not
+# passed gets the defaults).
+_PUSH_SETTINGS_SQL = """
+CREATE OR REPLACE TEMP TABLE outbox_push_settings AS
+WITH passed AS (
+    SELECT unnest(CAST($stores AS VARCHAR[])) AS store_id,
+        unnest(CAST($resend_after AS INTEGER[])) AS resend_after_minutes,
+        unnest(CAST($max_attempts AS INTEGER[])) AS max_attempts
+)
+SELECT o.store_id,
+    coalesce(p.resend_after_minutes, $default_resend_after) AS resend_after_minutes,
+    coalesce(p.max_attempts, $default_max_attempts) AS max_attempts
+FROM (SELECT DISTINCT store_id FROM core.listing_outbox) o
+LEFT JOIN passed p ON p.store_id = o.store_id
+"""
+
+_RESEND_SQL = f"""
+UPDATE core.listing_outbox o
+SET status = CASE WHEN o.attempts >= s.max_attempts THEN 'failed' ELSE 'pending' END,
+    last_error = CASE WHEN o.attempts >= s.max_attempts
+        THEN 'Amazon accepted it but no listings snapshot ' || s.resend_after_minutes
+            || ' minutes after the last send showed it'
+        ELSE o.last_error END,
+    updated_at = $now
+FROM outbox_push_settings s
+WHERE s.store_id = o.store_id AND o.status = 'accepted' AND o.sent_at IS NOT NULL
+    AND EXISTS (
+        SELECT 1 FROM raw.amazon_listings l
+        WHERE l.store_id = o.store_id AND l.seller_sku = o.seller_sku
+            AND l.snapshot_at >= o.sent_at + to_minutes(s.resend_after_minutes)
+    )
+    AND NOT EXISTS ({_SHOWS_SQL})
+"""
+
 _QUEUE_SQL = f"""
 INSERT INTO core.listing_outbox (change_id, idempotency_key, store_id, seller_sku, attribute,
     value, amazon_value, priority, status, attempts, first_seen_at, updated_at)
@@ -126,10 +169,15 @@ def _changed(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object
 
 
 def refresh_outbox(
-    conn: duckdb.DuckDBPyConnection, *, now: datetime, price_tolerance: Decimal
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    now: datetime,
+    price_tolerance: Decimal,
+    push: Mapping[str, PushSettings] | None = None,
 ) -> OutboxTick:
-    """Confirm, supersede, recover and queue (module docstring); the caller owns the
-    transaction."""
+    """Confirm, supersede, recover, resend and queue (module docstring); the caller owns the
+    transaction. ``push``: each store's push settings (a store not named gets the defaults)."""
+    push = push or {}
     tolerance = {"tolerance": price_tolerance}
     conn.execute(
         _WANTED_SQL,
@@ -143,8 +191,20 @@ def refresh_outbox(
     confirmed = _changed(conn, _CONFIRM_SQL, {**tolerance, "now": now})
     superseded = _changed(conn, _SUPERSEDE_SQL, {"now": now})
     conn.execute(_RECOVER_SQL, {"now": now})
+    conn.execute(
+        _PUSH_SETTINGS_SQL,
+        {
+            "stores": list(push),
+            "resend_after": [settings.resend_after_minutes for settings in push.values()],
+            "max_attempts": [settings.max_attempts for settings in push.values()],
+            "default_resend_after": PushSettings().resend_after_minutes,
+            "default_max_attempts": PushSettings().max_attempts,
+        },
+    )
+    conn.execute(_RESEND_SQL, {**tolerance, "now": now})
     queued = _changed(conn, _QUEUE_SQL, {"now": now})
     conn.execute("DROP TABLE outbox_wanted")
+    conn.execute("DROP TABLE outbox_push_settings")
     return OutboxTick(confirmed, superseded, queued, outbox_counts(conn))
 
 

@@ -31,8 +31,8 @@ COMMENT ON COLUMN core.listing_outbox.attribute IS 'What changes: quantity (fulf
 COMMENT ON COLUMN core.listing_outbox.value IS 'The value Amazon should show, as core.desired_listings had it when the change was seen (quantity in units, price with 4 decimals); what is sent is read again from core.desired_listings at send time and must equal it';
 COMMENT ON COLUMN core.listing_outbox.amazon_value IS 'What the listings snapshot showed when the change was first seen (NULL: blank in the report)';
 COMMENT ON COLUMN core.listing_outbox.priority IS 'Send order, lowest first: 0 a quantity dropping to 0 (overselling risk), 1 another quantity, 2 a price';
-COMMENT ON COLUMN core.listing_outbox.status IS 'pending (to send), sent (recorded before the call; a later tick with no answer sends it again), accepted (Amazon queued it; not done until a snapshot shows it), invalid (Amazon refused it; not resent until the desired value changes), confirmed (a snapshot shows the value), superseded (a newer desired value replaced it), failed (max_attempts calls failed in transport)';
-COMMENT ON COLUMN core.listing_outbox.attempts IS 'Live sends recorded so far (previews and dry runs do not count)';
+COMMENT ON COLUMN core.listing_outbox.status IS 'pending (to send), sent (recorded before the call; a later tick with no answer sends it again), accepted (Amazon queued it; not done until a snapshot shows it; pending again when a snapshot taken push.resend_after_minutes after the last send still does not show it), invalid (Amazon refused it; not resent until the desired value changes), confirmed (a snapshot shows the value), superseded (a newer desired value replaced it), failed (given up after push.max_attempts sends: calls failed in transport, or accepted but never shown)';
+COMMENT ON COLUMN core.listing_outbox.attempts IS 'Live sends recorded so far, resends of an accepted change never shown included (previews and dry runs do not count)';
 COMMENT ON COLUMN core.listing_outbox.first_seen_at IS 'Tick that first saw the difference, by the sources'' clock (UTC)';
 COMMENT ON COLUMN core.listing_outbox.updated_at IS 'Tick of the last change of status or verdict (UTC)';
 COMMENT ON COLUMN core.listing_outbox.sent_at IS 'Tick of the last live send, recorded before the call (UTC); NULL if never sent';
@@ -42,7 +42,7 @@ COMMENT ON COLUMN core.listing_outbox.last_request IS 'The patchListingsItem bod
 COMMENT ON COLUMN core.listing_outbox.submission_id IS 'Amazon''s submissionId of the last answer';
 COMMENT ON COLUMN core.listing_outbox.last_verdict IS 'Amazon''s last answer: ACCEPTED, INVALID or VALID (a preview); WOULD_SEND for a dry run; NULL before any';
 COMMENT ON COLUMN core.listing_outbox.last_issues IS 'Amazon''s issues of the last answer, one per line: severity code [attributes]: message; NULL when none';
-COMMENT ON COLUMN core.listing_outbox.last_error IS 'Why the last call failed in transport (throttled, 5xx, refused connection ...); NULL after an answer';
+COMMENT ON COLUMN core.listing_outbox.last_error IS 'Why the last call failed in transport (throttled, 5xx, refused connection ...), NULL after an answer; or, for a change given up after accepted sends, that no snapshot showed it';
 
 CREATE TABLE IF NOT EXISTS core.listing_product_types (
     store_id VARCHAR NOT NULL,

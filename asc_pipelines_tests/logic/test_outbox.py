@@ -1,5 +1,6 @@
 """The outbox rules (issue 11, section 2) on a tiny warehouse: what differs is queued once, in
-priority order; a newer value supersedes; a snapshot showing the value confirms; FBA never."""
+priority order; a newer value supersedes; a snapshot showing the value confirms; an accepted
+change a snapshot taken long enough after the send still does not show is sent again; FBA never."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from decimal import Decimal
 
 import duckdb
 
+from asc_pipelines.config import PushSettings
 from asc_pipelines.logic.outbox import OutboxTick, refresh_outbox
 from asc_pipelines_tests.logic.tiny_warehouse import NOW, add_listing, warehouse
 
@@ -52,8 +54,12 @@ def show(
     )
 
 
-def tick(conn: duckdb.DuckDBPyConnection, now: datetime = NOW) -> OutboxTick:
-    return refresh_outbox(conn, now=now, price_tolerance=TOLERANCE)
+def tick(
+    conn: duckdb.DuckDBPyConnection,
+    now: datetime = NOW,
+    push: dict[str, PushSettings] | None = None,
+) -> OutboxTick:
+    return refresh_outbox(conn, now=now, price_tolerance=TOLERANCE, push=push)
 
 
 def changes(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str, int]]:
@@ -213,3 +219,82 @@ def test_a_listing_that_leaves_the_desired_state_supersedes_its_changes() -> Non
         ("A", "price", "12.0000", "superseded", 2),
         ("A", "quantity", "7", "pending", 1),
     ]
+
+
+def accepted_quantity(conn: duckdb.DuckDBPyConnection, *, attempts: int = 1) -> None:
+    """Listing A at 5 units, 7 wanted, sent at NOW (``attempts`` sends so far) and accepted."""
+    add_listing(conn, "us", "A", price=10, quantity=5)
+    want(conn, "A", quantity=7, price="10.00")
+    tick(conn)
+    conn.execute(
+        "UPDATE core.listing_outbox SET status = 'accepted', attempts = ?, sent_at = ?",
+        [attempts, NOW],
+    )
+
+
+def outcome(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
+    return conn.execute("SELECT value, status, attempts FROM core.listing_outbox").fetchall()
+
+
+def test_an_accepted_change_a_snapshot_taken_too_soon_does_not_show_stays_accepted() -> None:
+    conn = warehouse()
+    accepted_quantity(conn)
+    # A sale right after the patch landed: the report shows 6, not the 7 sent.
+    soon = NOW + timedelta(minutes=29)
+    show(conn, "A", quantity=6, price=10.0, at=soon)
+
+    tick(conn, soon)
+
+    assert outcome(conn) == [("7", "accepted", 1)]
+
+
+def test_an_accepted_change_still_not_shown_after_resend_after_is_pending_again() -> None:
+    conn = warehouse()
+    accepted_quantity(conn)
+    later = NOW + timedelta(minutes=30)
+    show(conn, "A", quantity=6, price=10.0, at=later)
+
+    result = tick(conn, later)
+
+    # Sent again with the same value, the attempt already made still counted.
+    assert outcome(conn) == [("7", "pending", 1)]
+    assert (result.queued, result.by_store["us"]["pending"]) == (0, 1)
+
+
+def test_resend_after_is_the_store_s_own_setting() -> None:
+    conn = warehouse()
+    accepted_quantity(conn)
+    at = NOW + timedelta(minutes=10)
+    show(conn, "A", quantity=6, price=10.0, at=at)
+
+    tick(conn, at, push={"uk": PushSettings(resend_after_minutes=5)})
+    assert outcome(conn) == [("7", "accepted", 1)]
+
+    tick(conn, at, push={"us": PushSettings(resend_after_minutes=10)})
+    assert outcome(conn) == [("7", "pending", 1)]
+
+
+def test_a_late_snapshot_showing_the_value_confirms_rather_than_resends() -> None:
+    conn = warehouse()
+    accepted_quantity(conn)
+    later = NOW + timedelta(minutes=45)
+    show(conn, "A", quantity=7, price=10.0, at=later)
+
+    tick(conn, later)
+
+    assert outcome(conn) == [("7", "confirmed", 1)]
+
+
+def test_an_accepted_change_never_shown_after_max_attempts_sends_is_given_up() -> None:
+    conn = warehouse()
+    accepted_quantity(conn, attempts=3)
+    later = NOW + timedelta(minutes=30)
+    show(conn, "A", quantity=6, price=10.0, at=later)
+
+    tick(conn, later, push={"us": PushSettings(max_attempts=3)})
+
+    assert outcome(conn) == [("7", "failed", 3)]
+    [error] = conn.execute("SELECT last_error FROM core.listing_outbox").fetchone() or [None]
+    assert error == (
+        "Amazon accepted it but no listings snapshot 30 minutes after the last send showed it"
+    )

@@ -34,6 +34,7 @@ def listing_updates(
                 conn,
                 now=tick_time(conn, context.run.run_id),
                 price_tolerance=cfg.sync_issues.price_tolerance,
+                push={store.id: store.push for store in cfg.stores},
             )
         metadata = table_metadata(conn, TABLE)
     modes = {store.id: store.push.mode for store in cfg.stores}
