@@ -82,6 +82,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
 
     world = Path(args.world)
+    if args.push != "off" and not args.write_config:
+        print("error: --push sets push.mode in the --write-config file; give one", file=sys.stderr)
+        return 2
     server = sandbox_server(args).start()
     print(f"sandbox serving {world} at {server.base_url} (Ctrl-C stops it)", flush=True)
     synced = Path(args.data_dir) if args.data_dir else data_dir()
@@ -89,7 +92,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _announce_clock(continue_clock(server.clock, synced, DEV_TICK_MINUTES), synced)
     if args.write_config:
         path = write_sandbox_config(
-            Path(args.write_config), world, server.base_url, rate_scale=args.rate_scale
+            Path(args.write_config),
+            world,
+            server.base_url,
+            rate_scale=args.rate_scale,
+            push_mode=args.push,
         )
         print(f"wrote {path}: run `asc sync --config {path}` in this or another shell")
     _print_env(sandbox_env(world_stores(world)))
@@ -215,7 +222,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"sandbox serving {world} at {server.base_url}", flush=True)
         _announce_clock(continue_clock(server.clock, data, args.tick_minutes), data)
         config = write_sandbox_config(
-            data / "sandbox.yaml", world, server.base_url, rate_scale=DEMO_RATE_SCALE
+            data / "sandbox.yaml",
+            world,
+            server.base_url,
+            rate_scale=DEMO_RATE_SCALE,
+            push_mode=args.push,
         )
         if args.ticks > 1:
             print(
@@ -272,7 +283,11 @@ def cmd_dev(args: argparse.Namespace) -> int:
         # The schedule's first tick comes within five minutes: one tick after the last one.
         _announce_clock(continue_clock(server.clock, data, DEV_TICK_MINUTES), data)
         config = write_sandbox_config(
-            data / "sandbox.yaml", world, server.base_url, rate_scale=DEMO_RATE_SCALE
+            data / "sandbox.yaml",
+            world,
+            server.base_url,
+            rate_scale=DEMO_RATE_SCALE,
+            push_mode=args.push,
         )
         env = {
             **os.environ,
@@ -323,6 +338,7 @@ class _HelpWithDefaults(argparse.HelpFormatter):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from asc_pipelines.config import PUSH_MODES
     from asc_pipelines.sandbox.feeds_api import DEFAULT_FEED_DELAY_SECONDS
     from asc_pipelines.sandbox.listings_writes import DEFAULT_WRITE_DELAY_SECONDS
 
@@ -338,6 +354,15 @@ def build_parser() -> argparse.ArgumentParser:
             "--data-dir",
             help="where the DuckDB files, pages and instance live; "
             "default: $ASC_DATA_DIR or ./asc_data",
+        )
+
+    def push_option(p: argparse.ArgumentParser, where: str) -> None:
+        p.add_argument(
+            "--push",
+            choices=PUSH_MODES,
+            default="off",
+            help=f"push.mode of every store in {where} (live: listing changes are sent to the "
+            "local sandbox and confirmed by a later tick)",
         )
 
     def demo_world_options(p: argparse.ArgumentParser) -> None:
@@ -362,6 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
     )
     demo_world_options(demo)
+    push_option(demo, "the demo's sandbox.yaml")
     demo.add_argument(
         "--verbose", action="store_true", help="show Dagster's step log and failures' tracebacks"
     )
@@ -378,6 +404,7 @@ def build_parser() -> argparse.ArgumentParser:
         "dev", help="the sandbox plus the Dagster UI and daemon", formatter_class=formatter
     )
     demo_world_options(dev)
+    push_option(dev, "the sandbox.yaml the Dagster runs read")
     dev.add_argument(
         "--verbose", action="store_true", help="debug-level logs from the Dagster services"
     )
@@ -426,6 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=0, help="port; 0 picks a free one")
     serve.add_argument("--write-config", help="write an asc.yaml pointing at this sandbox")
+    push_option(serve, "the --write-config file")
     serve.add_argument(
         "--rate-scale", type=float, default=1.0, help="Amazon's published rates times this"
     )

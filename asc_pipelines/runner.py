@@ -13,6 +13,7 @@ import duckdb
 from asc_pipelines.defs.core.status import ALL_STATUSES_TAGS
 from asc_pipelines.defs.operations.jobs import SYNC_JOB_NAME
 from asc_pipelines.defs.operations.stale_runs import clear_runs_of_dead_processes, process_tags
+from asc_pipelines.logic.outbox import STATUSES as OUTBOX_STATUSES
 from asc_pipelines.logic.status import STATUSES
 from asc_pipelines.warehouse.publish import readable_files
 from asc_pipelines.warehouse.schema import PUBLISHED_FILE, REPORTS_DIR, WAREHOUSE_FILE
@@ -183,6 +184,25 @@ def _issue_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
+def _outbox_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """Changes for Amazon per store and status: with ``push.mode: live``, how many went out and
+    how many a later listings report showed (``confirmed``)."""
+    try:
+        rows = conn.execute(
+            "SELECT store_id, status, count(*) FROM core.listing_outbox GROUP BY ALL"
+        ).fetchall()
+    except duckdb.CatalogException:  # a file written before the outbox existed
+        return []
+    counts: dict[str, dict[str, int]] = {}
+    for store_id, status, count in rows:
+        counts.setdefault(store_id, {})[status] = int(count)
+    return [
+        f"{'core.listing_outbox':<32}{store_id:<12}{sum(c.values()):>10}  "
+        + ", ".join(f"{status} {c.get(status, 0)}" for status in OUTBOX_STATUSES)
+        for store_id, c in sorted(counts.items())
+    ]
+
+
 def summary_text(data_dir: Path, sync: SyncResult) -> str:
     """Rows per table and store, where the files are, and how to open the UI."""
     lines = [sync.headline()]
@@ -207,6 +227,7 @@ def summary_text(data_dir: Path, sync: SyncResult) -> str:
                     lines.append(f"{table:<32}{store_id:<12}{count:>10}")
             lines.extend(_status_lines(conn))
             lines.extend(_issue_lines(conn))
+            lines.extend(_outbox_lines(conn))
             count = conn.execute("SELECT count(*) FROM raw.magento_products").fetchone()[0]
             lines.append(f"{'raw.magento_products':<32}{'magento':<12}{count:>10}")
             count = conn.execute("SELECT count(*) FROM raw.magento_source_items").fetchone()[0]

@@ -19,6 +19,8 @@ from asc_pipelines.config import (
     LWA_CLIENT_SECRET_ENV,
     MAGENTO_PASSWORD_ENV,
     MAGENTO_USERNAME_ENV,
+    PUSH_MODES,
+    _is_loopback,
     default_refresh_token_env,
 )
 from asc_pipelines.sandbox import credentials
@@ -56,8 +58,21 @@ def sandbox_config(
     rate_scale: float = 1.0,
     report_wait_seconds: float = 60.0,
     report_poll_seconds: float = 0.5,
+    push_mode: str = "off",
 ) -> dict[str, Any]:
-    """An ``asc.yaml`` (as a dict) pointing every store and Magento at the sandbox."""
+    """An ``asc.yaml`` (as a dict) pointing every store and Magento at the sandbox.
+
+    ``push_mode`` other than ``off`` writes ``push: {mode: ...}`` for every store, so the demo
+    can change the sandbox's listings and show them confirmed; it is refused unless
+    ``base_url`` is on this machine (only a local sandbox is ever sent changes this way).
+    """
+    if push_mode not in PUSH_MODES:
+        raise ValueError(f"push mode must be one of {', '.join(PUSH_MODES)}, not {push_mode!r}")
+    if push_mode != "off" and not _is_loopback(base_url):
+        raise ValueError(
+            f"push mode {push_mode!r} is only written for a sandbox on this machine, not {base_url}"
+        )
+    push = {"push": {"mode": push_mode}} if push_mode != "off" else {}
     stores = world_stores(world_dir)
     return {
         "stores": [
@@ -68,6 +83,7 @@ def sandbox_config(
                 "website": s.get("website", "base"),
                 **({"name": s["name"]} if s.get("name") else {}),
                 "endpoint": base_url,
+                **push,
             }
             for s in stores
         ],

@@ -7,11 +7,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from asc_pipelines import cli
+from asc_pipelines.config import load_config
 from asc_pipelines.sandbox.feeds_api import DEFAULT_FEED_DELAY_SECONDS
 from asc_pipelines.sandbox.generate import generate_world
 from asc_pipelines.sandbox.listings_writes import DEFAULT_WRITE_DELAY_SECONDS
+from asc_pipelines.sandbox_setup import write_sandbox_config
 
 
 def _help(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
@@ -115,3 +118,52 @@ def test_sandbox_serve_without_the_delay_options_keeps_the_sandboxs_own(tmp_path
     server = cli.sandbox_server(args)
     assert server.app.listings_writes.delay == timedelta(seconds=DEFAULT_WRITE_DELAY_SECONDS)
     assert server.app.feeds.delay == timedelta(seconds=DEFAULT_FEED_DELAY_SECONDS)
+
+
+@pytest.mark.parametrize("command", [("demo",), ("dev",), ("sandbox", "serve")])
+def test_push_option_is_shown_with_its_default_off(
+    capsys: pytest.CaptureFixture[str], command: tuple[str, ...]
+) -> None:
+    text = _help(capsys, *command)
+    assert "--push {off,dry_run,preview,live}" in text
+    assert "confirmed by a later tick) (default: off)" in text
+
+
+def _written(tmp_path: Path, base_url: str, **options: object) -> dict[str, object]:
+    world = generate_world(tmp_path / "world", products=20, stores=2, seed=1).out
+    path = write_sandbox_config(tmp_path / "asc.yaml", world, base_url, **options)
+    assert load_config(path).stores  # the file written loads
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def test_the_sandbox_config_sends_nothing_unless_asked(tmp_path: Path) -> None:
+    written = _written(tmp_path, "http://127.0.0.1:8123")
+    assert all("push" not in store for store in written["stores"])
+    config = load_config(tmp_path / "asc.yaml")
+    assert [store.push.mode for store in config.stores] == ["off", "off"]
+
+
+def test_the_sandbox_config_turns_live_on_for_every_store_when_asked(tmp_path: Path) -> None:
+    written = _written(tmp_path, "http://127.0.0.1:8123", push_mode="live")
+    assert [store["push"] for store in written["stores"]] == [{"mode": "live"}] * 2
+    config = load_config(tmp_path / "asc.yaml")
+    assert [store.push.mode for store in config.stores] == ["live", "live"]
+
+
+@pytest.mark.parametrize("mode", ["live", "preview", "dry_run"])
+def test_a_push_mode_is_never_written_for_a_sandbox_off_this_machine(
+    tmp_path: Path, mode: str
+) -> None:
+    world = generate_world(tmp_path / "world", products=20, stores=1, seed=1).out
+    with pytest.raises(ValueError, match="only written for a sandbox on this machine"):
+        write_sandbox_config(tmp_path / "asc.yaml", world, "http://10.0.0.5:8123", push_mode=mode)
+    assert not (tmp_path / "asc.yaml").exists()
+
+
+def test_sandbox_serve_refuses_push_without_a_config_to_write_it_in(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world = generate_world(tmp_path / "world", products=20, stores=1, seed=1).out
+    code = cli.main(["sandbox", "serve", "--world", str(world), "--push", "live"])
+    assert code == 2
+    assert "--push sets push.mode in the --write-config file" in capsys.readouterr().err
