@@ -73,7 +73,7 @@ def sandbox_server(args: argparse.Namespace) -> SandboxServer:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from asc_pipelines.config import data_dir
+    from asc_pipelines.config import _is_loopback, data_dir
     from asc_pipelines.sandbox_setup import (
         continue_clock,
         sandbox_env,
@@ -84,6 +84,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     world = Path(args.world)
     if args.push != "off" and not args.write_config:
         print("error: --push sets push.mode in the --write-config file; give one", file=sys.stderr)
+        return 2
+    if args.push != "off" and not _is_loopback(f"http://{args.host}"):
+        # Checked before the sandbox starts: a push mode is only written for this machine.
+        print(f"error: --push {args.push} is only for a sandbox on loopback", file=sys.stderr)
         return 2
     server = sandbox_server(args).start()
     print(f"sandbox serving {world} at {server.base_url} (Ctrl-C stops it)", flush=True)

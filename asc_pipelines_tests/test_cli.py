@@ -167,3 +167,13 @@ def test_sandbox_serve_refuses_push_without_a_config_to_write_it_in(
     code = cli.main(["sandbox", "serve", "--world", str(world), "--push", "live"])
     assert code == 2
     assert "--push sets push.mode in the --write-config file" in capsys.readouterr().err
+
+
+def test_sandbox_serve_refuses_push_for_an_address_off_this_machine_before_serving(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world = generate_world(tmp_path / "world", products=20, stores=1, seed=1).out
+    argv = ["sandbox", "serve", "--world", str(world), "--host", "10.0.0.5", "--push", "live"]
+    code = cli.main([*argv, "--write-config", str(tmp_path / "asc.yaml")])
+    assert code == 2 and not (tmp_path / "asc.yaml").exists()
+    assert "--push live is only for a sandbox on loopback" in capsys.readouterr().err
