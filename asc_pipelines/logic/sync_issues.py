@@ -27,7 +27,8 @@ Kinds (each from current data every tick):
 - ``push_rejected``: a change of ``core.listing_outbox`` Amazon answered ``INVALID`` (it stays
   ``invalid``, not resent, until the desired value changes or Amazon shows it); subject
   ``"<seller sku> <attribute>"``, the detail Amazon's issues.
-- ``push_failed``: a change whose sends failed in transport ``push.max_attempts`` times.
+- ``push_failed``: a change given up after ``push.max_attempts`` sends: calls that kept failing,
+  or sends Amazon accepted but no later listings snapshot showed.
 - ``slow_sync``: a change of a store whose ``push.mode`` is ``live`` that Amazon has not shown
   more than ``slow_sync_minutes`` after the tick that first saw it, while it is ``pending``,
   ``sent`` or ``accepted`` (``invalid`` and ``failed`` have their own errors); subject
@@ -231,9 +232,13 @@ problems AS (
     UNION ALL
     SELECT store_id, CASE status WHEN 'invalid' THEN 'push_rejected' ELSE 'push_failed' END,
         seller_sku, seller_sku || ' ' || attribute,
-        CASE status WHEN 'invalid' THEN 'Amazon refused ' ELSE 'could not send ' END
+        CASE status WHEN 'invalid' THEN 'Amazon refused ' ELSE 'gave up sending ' END
             || attribute || ' ' || value || ' (Amazon shows ' || coalesce(amazon_value, 'none')
-            || '): ' || coalesce(last_issues, last_error, 'no reason given')
+            || '): '
+            -- a refusal's reason is Amazon's issues; a give-up's is why it stopped (a failing
+            -- call, or sends Amazon accepted but never showed), not an earlier answer's warnings
+            || CASE status WHEN 'invalid' THEN coalesce(last_issues, last_error, 'no reason given')
+                ELSE coalesce(last_error, last_issues, 'no reason given') END
             || CASE status WHEN 'failed' THEN ' (' || attempts || ' attempts)' ELSE '' END
     FROM core.listing_outbox
     WHERE status IN ('invalid', 'failed')

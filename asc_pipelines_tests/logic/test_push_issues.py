@@ -66,4 +66,23 @@ def test_a_change_given_up_in_transport_is_a_push_failed_error() -> None:
 
     row = conn.execute("SELECT kind, subject, severity, detail FROM core.sync_issues").fetchone()
     assert row[:3] == ("push_failed", "A quantity", "error")
-    assert "could not send quantity 0" in row[3] and "503" in row[3] and "(5 attempts)" in row[3]
+    assert "gave up sending quantity 0" in row[3] and "503" in row[3] and "(5 attempts)" in row[3]
+
+
+def test_a_change_given_up_after_accepted_sends_says_why_not_an_earlier_warning() -> None:
+    conn = _warehouse()
+    add_listing(conn, "us", "A", price=10, quantity=5)
+    want(conn, "A", quantity=7, price="10.00")
+    tick(conn)
+    conn.execute(
+        "UPDATE core.listing_outbox SET status = 'failed', attempts = 5, "
+        "last_issues = '99001 WARNING: a warning Amazon gave with ACCEPTED', "
+        "last_error = 'Amazon accepted it but no listings snapshot 30 minutes after the last "
+        "send showed it'"
+    )
+
+    refresh_sync_issues(conn, now=NOW, store_ids=["us"])
+
+    detail = conn.execute("SELECT detail FROM core.sync_issues").fetchone()[0]
+    assert "no listings snapshot 30 minutes after the last send showed it" in detail
+    assert "99001" not in detail
