@@ -19,8 +19,6 @@ by hand (models issue #2633); a stuck feed cannot be cancelled.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import itertools
 import json
 import re
@@ -36,28 +34,26 @@ from asc_pipelines.sandbox.documents import DocumentStore
 from asc_pipelines.sandbox.faults import FaultInjector
 from asc_pipelines.sandbox.feed_processing import fatal_report, process_feed
 from asc_pipelines.sandbox.feed_uploads import FeedUploads
+from asc_pipelines.sandbox.listing_pages import ListedKind, list_page
+from asc_pipelines.sandbox.listing_pages import invalid_input as _invalid
 from asc_pipelines.sandbox.listings_writes import ListingsWrites
-from asc_pipelines.sandbox.responses import json_response, parse_iso, report_time, spapi_error
+from asc_pipelines.sandbox.responses import json_response, report_time, spapi_error
 from asc_pipelines.sandbox.spapi_call import Call
 
 JSON_LISTINGS_FEED = "JSON_LISTINGS_FEED"
 FEED_STATUSES = ("CANCELLED", "DONE", "FATAL", "IN_PROGRESS", "IN_QUEUE")
 DEFAULT_FEED_DELAY_SECONDS = 120.0
 STUCK = "IN_PROGRESS"
-RETENTION = timedelta(days=90)
 _FEED_TYPE = re.compile(r"^[A-Z][A-Z0-9_]{2,}$")
-_GET_FEEDS_PARAMS = (
-    "feedTypes",
-    "marketplaceIds",
-    "pageSize",
-    "processingStatuses",
-    "createdSince",
-    "createdUntil",
+# What getFeeds lists, in the Feeds API's names.
+_FEEDS = ListedKind(
+    types_param="feedTypes",
+    results_key="feeds",
+    statuses=FEED_STATUSES,
+    status_error="Invalid input in processing status.",
+    type_of=lambda feed: feed.feed_type,
+    id_of=lambda feed: feed.feed_id,
 )
-
-
-def _invalid(details: str) -> Response:
-    return spapi_error(400, "InvalidInput", "Invalid input", details)
 
 
 @dataclass
@@ -122,18 +118,6 @@ class Feed:
         if self.result_document_id is not None:
             body["resultFeedDocumentId"] = self.result_document_id
         return body
-
-
-def _encode_token(state: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(state, sort_keys=True).encode()).decode()
-
-
-def _decode_token(token: str) -> dict[str, Any] | None:
-    try:
-        state = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (ValueError, binascii.Error):
-        return None
-    return state if isinstance(state, dict) and "offset" in state else None
 
 
 class FeedsApi:
@@ -275,72 +259,6 @@ class FeedsApi:
 
     def get_feeds(self, call: Call) -> Response:
         """getFeeds: a seller's feeds, newest first; ``nextToken`` must be the only parameter."""
-        args = call.request.args
-        if "nextToken" in args:
-            if any(name in args for name in _GET_FEEDS_PARAMS):
-                return _invalid("nextToken must be the only parameter when it is specified.")
-            query = _decode_token(args["nextToken"])
-            if query is None:
-                return _invalid("The nextToken is invalid.")
-        else:
-            parsed = self._feeds_query(call)
-            if isinstance(parsed, Response):
-                return parsed
-            query = parsed
-        since = parse_iso(query["createdSince"])
-        until = parse_iso(query["createdUntil"])
         with self._lock:
-            matches = [
-                feed
-                for feed in self._feeds.values()
-                if feed.store_id == call.store.store.id
-                and feed.feed_type in query["feedTypes"]
-                and since <= feed.created <= until
-                and (
-                    not query["processingStatuses"]
-                    or feed.status(call.now) in query["processingStatuses"]
-                )
-                and (
-                    not query["marketplaceIds"]
-                    or set(feed.marketplace_ids) & set(query["marketplaceIds"])
-                )
-            ]
-        matches.sort(key=lambda feed: (feed.created, int(feed.feed_id)), reverse=True)
-        offset, size = query["offset"], query["pageSize"]
-        body: dict[str, Any] = {
-            "feeds": [feed.to_json(call.now) for feed in matches[offset : offset + size]]
-        }
-        if offset + size < len(matches):
-            body["nextToken"] = _encode_token({**query, "offset": offset + size})
-        return json_response(200, body)
-
-    @staticmethod
-    def _feeds_query(call: Call) -> dict[str, Any] | Response:
-        feed_types = call.query_list("feedTypes")
-        statuses = call.query_list("processingStatuses")
-        marketplace_ids = call.query_list("marketplaceIds")
-        if not feed_types or len(feed_types) > 10:
-            return _invalid("feedTypes (1 to 10) or nextToken is required.")
-        if any(status not in FEED_STATUSES for status in statuses):
-            return _invalid("Invalid input in processing status.")
-        if len(marketplace_ids) > 10:
-            return _invalid("At most 10 marketplaceIds are allowed.")
-        try:
-            page_size = int(call.request.args.get("pageSize", "10"))
-            since_text = call.request.args.get("createdSince")
-            until_text = call.request.args.get("createdUntil")
-            since = parse_iso(since_text) if since_text else call.now - RETENTION
-            until = parse_iso(until_text) if until_text else call.now
-        except ValueError:
-            return _invalid("pageSize must be an integer; createdSince/createdUntil ISO 8601.")
-        if not 1 <= page_size <= 100:
-            return _invalid("pageSize must be between 1 and 100.")
-        return {
-            "feedTypes": feed_types,
-            "processingStatuses": statuses,
-            "marketplaceIds": marketplace_ids,
-            "pageSize": page_size,
-            "createdSince": max(since, call.now - RETENTION).isoformat(),
-            "createdUntil": until.isoformat(),
-            "offset": 0,
-        }
+            items = list(self._feeds.values())
+        return list_page(call, _FEEDS, items, Feed.to_json)

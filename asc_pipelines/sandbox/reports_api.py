@@ -8,11 +8,8 @@ does when a report has no data (protocols.md 2.3). Bodies are not wrapped in ``p
 
 from __future__ import annotations
 
-import base64
-import binascii
 import gzip
 import itertools
-import json
 import re
 import threading
 from dataclasses import dataclass
@@ -24,19 +21,21 @@ from werkzeug.wrappers import Response
 from asc_pipelines.constants import REPORT_STATUSES, REPORT_TYPE_ALL_LISTINGS
 from asc_pipelines.sandbox.documents import DocumentStore
 from asc_pipelines.sandbox.faults import FaultInjector
+from asc_pipelines.sandbox.listing_pages import ListedKind, list_page
+from asc_pipelines.sandbox.listing_pages import invalid_input as _invalid
 from asc_pipelines.sandbox.responses import json_response, parse_iso, report_time, spapi_error
 from asc_pipelines.sandbox.spapi_call import Call
 
 _REPORT_TYPE = re.compile(r"^[A-Z][A-Z0-9_]{2,}$")
-_GET_REPORTS_PARAMS = (
-    "reportTypes",
-    "processingStatuses",
-    "marketplaceIds",
-    "pageSize",
-    "createdSince",
-    "createdUntil",
+# What getReports lists, in the Reports API's names.
+_REPORTS = ListedKind(
+    types_param="reportTypes",
+    results_key="reports",
+    statuses=REPORT_STATUSES,
+    status_error="Invalid input in processing status",
+    type_of=lambda report: report.report_type,
+    id_of=lambda report: report.report_id,
 )
-RETENTION = timedelta(days=90)
 
 
 @dataclass
@@ -88,22 +87,6 @@ class Report:
         if status == "DONE" and self.document_id:
             body["reportDocumentId"] = self.document_id
         return body
-
-
-def _invalid(details: str) -> Response:
-    return spapi_error(400, "InvalidInput", "Invalid input", details)
-
-
-def _encode_token(state: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(state, sort_keys=True).encode()).decode()
-
-
-def _decode_token(token: str) -> dict[str, Any] | None:
-    try:
-        state = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (ValueError, binascii.Error):
-        return None
-    return state if isinstance(state, dict) and "offset" in state else None
 
 
 class ReportsApi:
@@ -202,73 +185,9 @@ class ReportsApi:
 
     def get_reports(self, call: Call) -> Response:
         """getReports: newest first; ``nextToken`` must be the only parameter."""
-        args = call.request.args
-        if "nextToken" in args:
-            if any(name in args for name in _GET_REPORTS_PARAMS):
-                return _invalid("nextToken must be the only parameter when it is specified.")
-            state = _decode_token(args["nextToken"])
-            if state is None:
-                return _invalid("The nextToken is invalid.")
-        else:
-            state = self._reports_query(call)
-            if isinstance(state, Response):
-                return state
-        since = parse_iso(state["createdSince"])
-        until = parse_iso(state["createdUntil"])
         with self._lock:
-            matches = [
-                report
-                for report in self._reports.values()
-                if report.store_id == call.store.store.id
-                and report.report_type in state["reportTypes"]
-                and since <= report.created <= until
-                and (
-                    not state["processingStatuses"]
-                    or report.status(call.now) in state["processingStatuses"]
-                )
-                and (
-                    not state["marketplaceIds"]
-                    or set(report.marketplace_ids) & set(state["marketplaceIds"])
-                )
-            ]
-        matches.sort(key=lambda r: (r.created, int(r.report_id)), reverse=True)
-        offset, size = state["offset"], state["pageSize"]
-        body: dict[str, Any] = {
-            "reports": [r.to_json(call.now) for r in matches[offset : offset + size]]
-        }
-        if offset + size < len(matches):
-            body["nextToken"] = _encode_token({**state, "offset": offset + size})
-        return json_response(200, body)
-
-    def _reports_query(self, call: Call) -> dict[str, Any] | Response:
-        report_types = call.query_list("reportTypes")
-        statuses = call.query_list("processingStatuses")
-        marketplace_ids = call.query_list("marketplaceIds")
-        if not report_types or len(report_types) > 10:
-            return _invalid("reportTypes (1 to 10) or nextToken is required.")
-        if any(s not in REPORT_STATUSES for s in statuses):
-            return _invalid("Invalid input in processing status")
-        if len(marketplace_ids) > 10:
-            return _invalid("At most 10 marketplaceIds are allowed.")
-        try:
-            page_size = int(call.request.args.get("pageSize", "10"))
-            since_text = call.request.args.get("createdSince")
-            until_text = call.request.args.get("createdUntil")
-            since = parse_iso(since_text) if since_text else call.now - RETENTION
-            until = parse_iso(until_text) if until_text else call.now
-        except ValueError:
-            return _invalid("pageSize must be an integer; createdSince/createdUntil ISO 8601.")
-        if not 1 <= page_size <= 100:
-            return _invalid("pageSize must be between 1 and 100.")
-        return {
-            "reportTypes": report_types,
-            "processingStatuses": statuses,
-            "marketplaceIds": marketplace_ids,
-            "pageSize": page_size,
-            "createdSince": max(since, call.now - RETENTION).isoformat(),
-            "createdUntil": until.isoformat(),
-            "offset": 0,
-        }
+            items = list(self._reports.values())
+        return list_page(call, _REPORTS, items, Report.to_json)
 
     def get_report_document(self, call: Call) -> Response:
         """getReportDocument: a pre-signed URL (five minutes) to the gzip file."""
