@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -135,8 +136,12 @@ def build_item(state: StoreState, listing: Listing, included: list[str]) -> dict
     return item
 
 
-def _common_checks(call: Call) -> Response | list[str]:
-    """sellerId, marketplaceIds and includedData, shared by both operations."""
+def seller_and_marketplace_refusal(
+    call: Call, bad_request: Callable[[str], Response]
+) -> Response | None:
+    """The answer to a Listings Items call on another seller or marketplace than the token's, or
+    without ``marketplaceIds``; ``None`` when the call may go on. Read and write operations
+    check the same; each words bad input its own way (``bad_request``)."""
     if call.params["sellerId"] != call.store.store.seller_id:
         # The model documents 403 for "Access Denied/Unauthorized": a token only opens its own
         # seller's listings, so another sellerId is a forbidden resource rather than bad input.
@@ -148,9 +153,17 @@ def _common_checks(call: Call) -> Response | list[str]:
         )
     marketplace_ids = call.query_list("marketplaceIds")
     if not marketplace_ids:
-        return _bad_request("Missing required parameter marketplaceIds.")
+        return bad_request("Missing required parameter marketplaceIds.")
     if marketplace_ids != [call.marketplace_id]:
-        return _bad_request(f"marketplaceIds must be {call.marketplace_id} for this seller.")
+        return bad_request(f"marketplaceIds must be {call.marketplace_id} for this seller.")
+    return None
+
+
+def _common_checks(call: Call) -> Response | list[str]:
+    """sellerId, marketplaceIds and includedData, shared by both operations."""
+    refusal = seller_and_marketplace_refusal(call, _bad_request)
+    if refusal is not None:
+        return refusal
     included = call.query_list("includedData") or ["summaries"]
     unknown = [value for value in included if value not in INCLUDED_DATA]
     if unknown:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Response
 
+from asc_pipelines.sandbox.listings_api import seller_and_marketplace_refusal
 from asc_pipelines.sandbox.listings_writes import ListingsWrites, MalformedSubmission
 from asc_pipelines.sandbox.ratelimit import RateLimiter
 from asc_pipelines.sandbox.responses import json_response, quota_exceeded, spapi_error
@@ -52,19 +53,9 @@ class ListingsWriteApi:
         return self._submit(call, "DELETE")
 
     def _submit(self, call: Call, operation: str) -> Response:
-        store = call.store.store
-        if call.params["sellerId"] != store.seller_id:
-            return spapi_error(
-                403,
-                "Unauthorized",
-                "Access to requested resource is denied.",
-                "The sellerId does not match the selling partner of the access token.",
-            )
-        marketplace_ids = call.query_list("marketplaceIds")
-        if not marketplace_ids:
-            return _invalid("Missing required parameter marketplaceIds.")
-        if marketplace_ids != [call.marketplace_id]:
-            return _invalid(f"marketplaceIds must be {call.marketplace_id} for this seller.")
+        refusal = seller_and_marketplace_refusal(call, _invalid)
+        if refusal is not None:
+            return refusal
         included = call.query_list("includedData") or ["issues"]
         if operation == "DELETE":
             included = ["issues"]  # deleteListingsItem takes no includedData
@@ -75,7 +66,8 @@ class ListingsWriteApi:
         if mode is not None and (operation == "DELETE" or mode != PREVIEW_MODE):
             return _invalid(f"mode must be {PREVIEW_MODE} (put and patch only).")
         preview = mode == PREVIEW_MODE
-        if preview and not self.limiter.try_acquire(store.seller_id, PREVIEW_OPERATION):
+        seller_id = call.store.store.seller_id
+        if preview and not self.limiter.try_acquire(seller_id, PREVIEW_OPERATION):
             return quota_exceeded()
         if preview:
             call.usage_plan = PREVIEW_OPERATION
