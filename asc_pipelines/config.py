@@ -156,6 +156,7 @@ class PriceRules(_Strict):
 
 
 PUSH_MODES = ("off", "dry_run", "preview", "live")
+MAX_FEED_MESSAGES = 25_000  # messages in one JSON_LISTINGS_FEED (protocols.md 10.2)
 PUSH_PAUSED_ENV = "ASC_PUSH_PAUSED"
 
 
@@ -169,8 +170,13 @@ class PushSettings(_Strict):
     ``max_attempts``: a change that failed this many times in transport is given up (``failed``);
     ``resend_after_minutes``: a change Amazon accepted is sent again when a listings snapshot
     taken at least this long after the send still does not show its value.
-    ``publish`` (listing Ready to List products) is not built yet and must stay false. Checked,
-    naming the store, by :class:`StoreConfig`.
+    ``publish``: Ready to List products with an ASIN are listed on Amazon as offers on that ASIN
+    (in ``live``; recorded or previewed in ``dry_run`` / ``preview``); false: nothing is listed.
+    ``feed_threshold``: in ``live``, a store with at least this many listings due sends them as
+    one ``JSON_LISTINGS_FEED`` (at most ``max_feed_messages``, Amazon's cap is 25,000) instead of
+    one patch each; ``feed_give_up_minutes``: a feed Amazon has not finished processing after this
+    long is given up (cancelled if it can be) and its changes go out as patches.
+    Checked, naming the store, by :class:`StoreConfig`.
     """
 
     mode: str = "off"
@@ -178,6 +184,9 @@ class PushSettings(_Strict):
     max_patches_per_tick: int = 200
     max_attempts: int = 5
     resend_after_minutes: int = 30
+    feed_threshold: int = 300
+    max_feed_messages: int = MAX_FEED_MESSAGES
+    feed_give_up_minutes: int = 60
 
     @field_validator("mode", mode="before")
     @classmethod
@@ -192,8 +201,17 @@ class PushSettings(_Strict):
         found: list[str] = []
         if self.mode not in PUSH_MODES:
             found.append(f"push.mode must be one of {', '.join(PUSH_MODES)}, not {self.mode!r}")
-        if self.publish:
-            found.append("push.publish: publishing Ready to List products is not built yet")
+        if self.feed_threshold < 1:
+            found.append(f"push.feed_threshold must be at least 1, not {self.feed_threshold}")
+        if not 1 <= self.max_feed_messages <= MAX_FEED_MESSAGES:
+            found.append(
+                f"push.max_feed_messages must be 1 to {MAX_FEED_MESSAGES} (Amazon's cap), "
+                f"not {self.max_feed_messages}"
+            )
+        if self.feed_give_up_minutes < 1:
+            found.append(
+                f"push.feed_give_up_minutes must be at least 1, not {self.feed_give_up_minutes}"
+            )
         if self.max_patches_per_tick < 1:
             found.append(
                 f"push.max_patches_per_tick must be at least 1, not {self.max_patches_per_tick}"

@@ -52,7 +52,9 @@ def test_each_mode_is_read_as_written_even_yaml_s_bare_off(tmp_path: Path, mode:
     [
         ("push: {mode: on}", "push.mode must be one of off, dry_run, preview, live"),
         ("push: {mode: send}", "not 'send'"),
-        ("push: {publish: true}", "push.publish: publishing Ready to List products is not built"),
+        ("push: {feed_threshold: 0}", "push.feed_threshold must be at least 1, not 0"),
+        ("push: {max_feed_messages: 25001}", "push.max_feed_messages must be 1 to 25000"),
+        ("push: {feed_give_up_minutes: 0}", "push.feed_give_up_minutes must be at least 1"),
         ("push: {max_patches_per_tick: 0}", "push.max_patches_per_tick must be at least 1"),
         ("push: {max_attempts: 0}", "push.max_attempts must be at least 1"),
         ("push: {resend_after_minutes: 0}", "push.resend_after_minutes must be at least 1, not 0"),

@@ -10,7 +10,9 @@ attribute and value that ``core.desired_listings`` wants and the latest listings
    listing is gone, turned FBA or its price is withheld) is ``superseded``, whatever its status;
 3. recover: a change left ``sent`` by an earlier tick (the process died between recording the
    send and recording the answer) is ``pending`` again: it carries the same value, so sending it
-   once more leaves Amazon as sending it once;
+   once more leaves Amazon as sending it once. A change inside a ``JSON_LISTINGS_FEED`` that
+   Amazon is still processing (``core.listing_feeds`` ``submitted``) stays ``sent``: the feed's
+   processing report settles it;
 4. resend: a change ``accepted`` by Amazon whose value a listings snapshot taken at least
    ``push.resend_after_minutes`` after its last send still does not show (a sale right after the
    patch landed, a patch Amazon dropped) is ``pending`` again, to be sent once more with the value
@@ -99,7 +101,12 @@ WHERE o.status IN ({_LIVE}) AND NOT EXISTS (
 """
 
 _RECOVER_SQL = """
-UPDATE core.listing_outbox SET status = 'pending', updated_at = $now WHERE status = 'sent'
+UPDATE core.listing_outbox o SET status = 'pending', updated_at = $now
+WHERE o.status = 'sent' AND NOT EXISTS (
+    SELECT 1 FROM core.listing_feed_messages m
+    JOIN core.listing_feeds f ON f.feed_ref = m.feed_ref
+    WHERE f.status = 'submitted' AND list_contains(m.change_ids, o.change_id)
+)
 """
 
 # Each store's resend_after_minutes and max_attempts, for every store in the outbox (a store not

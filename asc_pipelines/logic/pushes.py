@@ -37,7 +37,8 @@ CASE o.attribute WHEN 'quantity' THEN CAST(d.quantity AS VARCHAR)
 
 _SUPERSEDE_OUTDATED_SQL = f"""
 UPDATE core.listing_outbox o SET status = 'superseded', updated_at = $now
-WHERE o.store_id = $store_id AND o.status = 'pending' AND NOT EXISTS (
+WHERE o.store_id = $store_id AND o.status = 'pending' AND o.attribute IN ('quantity', 'price')
+    AND NOT EXISTS (
     SELECT 1 FROM core.desired_listings d
     WHERE d.store_id = o.store_id AND d.seller_sku = o.seller_sku
         AND {_DESIRED_VALUE} = o.value
@@ -50,7 +51,7 @@ WITH due AS (
         d.quantity, d.price, d.currency
     FROM core.listing_outbox o
     JOIN core.desired_listings d ON d.store_id = o.store_id AND d.seller_sku = o.seller_sku
-    WHERE o.store_id = $store_id AND o.status = 'pending'
+    WHERE o.store_id = $store_id AND o.status = 'pending' AND o.attribute IN ('quantity', 'price')
         AND ($mode = 'live' OR o.checked_mode IS DISTINCT FROM $mode)
         AND {_DESIRED_VALUE} = o.value
 ),

@@ -56,3 +56,48 @@ COMMENT ON COLUMN core.listing_product_types.store_id IS 'Amazon store id from a
 COMMENT ON COLUMN core.listing_product_types.seller_sku IS 'The Amazon listing';
 COMMENT ON COLUMN core.listing_product_types.product_type IS 'Amazon product type (PRODUCT, HOME, ...) as getListingsItem summaries give it for the store''s marketplace';
 COMMENT ON COLUMN core.listing_product_types.fetched_at IS 'Tick that read it (UTC)';
+
+CREATE TABLE IF NOT EXISTS core.listing_feeds (
+    feed_ref VARCHAR PRIMARY KEY,
+    store_id VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    messages INTEGER NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    feed_document_id VARCHAR,
+    feed_id VARCHAR,
+    submitted_at TIMESTAMPTZ,
+    processing_status VARCHAR,
+    checked_at TIMESTAMPTZ,
+    finished_at TIMESTAMPTZ,
+    accepted INTEGER,
+    invalid INTEGER,
+    last_error VARCHAR
+);
+COMMENT ON TABLE core.listing_feeds IS 'JSON_LISTINGS_FEED uploads: one row per feed the pipeline prepared for a store (many listing changes at once), recorded before its upload, from preparing to done, fatal, cancelled, given up or abandoned';
+COMMENT ON COLUMN core.listing_feeds.feed_ref IS 'Our id of the feed, known before Amazon gives it a feedId';
+COMMENT ON COLUMN core.listing_feeds.store_id IS 'Amazon store id from asc.yaml';
+COMMENT ON COLUMN core.listing_feeds.status IS 'preparing (recorded, its changes sent; not yet handed to Amazon), submitted (createFeed answered: polled with getFeed every tick), done (processed: each change accepted or invalid by the processing report), fatal or cancelled (Amazon processed none of it: its changes pending again), given_up (not processed within push.feed_give_up_minutes: cancelled if Amazon still could, its changes sent as patches), abandoned (the process stopped before createFeed answered: its changes pending again)';
+COMMENT ON COLUMN core.listing_feeds.messages IS 'Messages in the feed, one per listing (its quantity and price changes together)';
+COMMENT ON COLUMN core.listing_feeds.created_at IS 'Tick that prepared the feed (UTC)';
+COMMENT ON COLUMN core.listing_feeds.feed_document_id IS 'Amazon''s feedDocumentId of the upload; NULL until createFeedDocument answered';
+COMMENT ON COLUMN core.listing_feeds.feed_id IS 'Amazon''s feedId; NULL until createFeed answered';
+COMMENT ON COLUMN core.listing_feeds.submitted_at IS 'Tick whose createFeed answered (UTC)';
+COMMENT ON COLUMN core.listing_feeds.processing_status IS 'Amazon''s processingStatus at the last getFeed: IN_QUEUE, IN_PROGRESS, DONE, CANCELLED or FATAL';
+COMMENT ON COLUMN core.listing_feeds.checked_at IS 'Tick of the last getFeed (UTC)';
+COMMENT ON COLUMN core.listing_feeds.finished_at IS 'Tick that recorded the feed done, fatal, cancelled, given up or abandoned (UTC)';
+COMMENT ON COLUMN core.listing_feeds.accepted IS 'Messages the processing report accepted (no ERROR issue); NULL before it was read';
+COMMENT ON COLUMN core.listing_feeds.invalid IS 'Messages the processing report refused (an ERROR issue); NULL before it was read';
+COMMENT ON COLUMN core.listing_feeds.last_error IS 'Why the feed failed or was given up, or the last failed call about it';
+
+CREATE TABLE IF NOT EXISTS core.listing_feed_messages (
+    feed_ref VARCHAR NOT NULL,
+    message_id INTEGER NOT NULL,
+    seller_sku VARCHAR NOT NULL,
+    change_ids VARCHAR[] NOT NULL,
+    PRIMARY KEY (feed_ref, message_id)
+);
+COMMENT ON TABLE core.listing_feed_messages IS 'What each message of a JSON_LISTINGS_FEED carries: the listing and the outbox changes it settles, so the processing report (issues by messageId) maps back to them';
+COMMENT ON COLUMN core.listing_feed_messages.feed_ref IS 'The feed (core.listing_feeds.feed_ref)';
+COMMENT ON COLUMN core.listing_feed_messages.message_id IS 'The message''s messageId in the feed, counted from 1';
+COMMENT ON COLUMN core.listing_feed_messages.seller_sku IS 'The Amazon listing the message changes';
+COMMENT ON COLUMN core.listing_feed_messages.change_ids IS 'core.listing_outbox.change_id of the changes the message carries';
