@@ -2,9 +2,10 @@
 
 Issue 11, section 3. Per store, the ``pending`` changes of ``core.listing_outbox`` go out in
 priority order, one patch per listing carrying its quantity and its price together, at most
-``push.max_patches_per_tick`` listings a tick. The values sent are read from
-``core.desired_listings`` at send time, never from an older snapshot: a pending change whose value
-is no longer the desired one is ``superseded`` here and not sent.
+``push.max_patches_per_tick`` listings a tick (many at once go as one ``JSON_LISTINGS_FEED``
+instead: ``logic.listing_feeds``, which records a feed's messages with the same changes). The
+values sent are read from ``core.desired_listings`` at send time, never from an older snapshot: a
+pending change whose value is no longer the desired one is ``superseded`` here and not sent.
 
 Around each live call (the caller's order): :func:`record_sending` first (``sent``, one more
 attempt, ``sent_at``; committed before the request leaves, so a process killed during the call
@@ -54,6 +55,14 @@ WITH due AS (
     WHERE o.store_id = $store_id AND o.status = 'pending' AND o.attribute IN ('quantity', 'price')
         AND ($mode = 'live' OR o.checked_mode IS DISTINCT FROM $mode)
         AND {_DESIRED_VALUE} = o.value
+        AND NOT EXISTS (
+            SELECT 1 FROM core.listing_feed_messages m
+            JOIN core.listing_feeds f ON f.feed_ref = m.feed_ref
+            WHERE f.store_id = o.store_id AND m.seller_sku = o.seller_sku
+                AND (f.status = 'submitted'
+                     OR ($for_feed AND f.status IN ('fatal', 'cancelled', 'given_up')
+                         AND list_contains(m.change_ids, o.change_id)))
+        )
 ),
 listings AS (
     SELECT seller_sku, min(priority) AS priority, min(first_seen_at) AS first_seen_at
@@ -93,14 +102,24 @@ class Verdict:
 
 
 def changes_to_send(
-    conn: duckdb.DuckDBPyConnection, store_id: str, *, mode: str, limit: int, now: datetime
+    conn: duckdb.DuckDBPyConnection,
+    store_id: str,
+    *,
+    mode: str,
+    limit: int,
+    now: datetime,
+    for_feed: bool = False,
 ) -> list[ListingChange]:
-    """The store's listings to patch this tick (at most ``limit``), most urgent first, with the
+    """The store's listings to send this tick (at most ``limit``), most urgent first, with the
     values ``core.desired_listings`` holds now. Pending changes whose value is no longer desired
-    are superseded first. ``dry_run`` and ``preview`` skip changes already checked in that mode."""
+    are superseded first. ``dry_run`` and ``preview`` skip changes already checked in that mode.
+    A listing in a ``JSON_LISTINGS_FEED`` Amazon is still processing is not sent again until the
+    feed ends; ``for_feed``: leave out changes a feed already failed to deliver (they go out as
+    patches, ``logic.listing_feeds``)."""
     conn.execute(_SUPERSEDE_OUTDATED_SQL, {"store_id": store_id, "now": now})
     rows = conn.execute(
-        _TO_SEND_SQL, {"store_id": store_id, "mode": mode, "limit": limit}
+        _TO_SEND_SQL,
+        {"store_id": store_id, "mode": mode, "limit": limit, "for_feed": for_feed},
     ).fetchall()
     return [
         ListingChange(

@@ -189,3 +189,21 @@ def test_previews_are_paced_to_amazons_one_per_second(world: Path) -> None:
         assert api.throttled_responses == 0
         logged = sandbox.request_log.entries({"patchListingsItem"})
         assert [entry.status for entry in logged] == [200, 200, 200]
+
+
+def test_product_types_of_many_listings_come_20_to_a_search(
+    sandbox: SandboxServer, world: Path
+) -> None:
+    store = us_store(world)
+    skus = [row["seller-sku"] for row in listings(world)][:45]
+    api = client(sandbox)
+    sandbox.request_log.clear()
+
+    found = api.product_types(
+        store["seller_id"], marketplace("US").marketplace_id, [*skus, "NOT-A-SKU-OF-THIS-SELLER"]
+    )
+
+    assert set(found) == set(skus)
+    assert set(found.values()) == {"PRODUCT"}
+    assert len(sandbox.request_log.entries({"searchListingsItems"})) == 3  # 46 SKUs: 20, 20, 6
+    assert sandbox.request_log.entries({"getListingsItem"}) == []

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from asc_pipelines import constants
+from asc_pipelines.sources.errors import SpApiError
 from asc_pipelines.sources.spapi.connection import SpApiConnection, format_iso
 from asc_pipelines.sources.spapi.listing_submissions import ListingSubmission, parse_submission
 
@@ -100,6 +101,49 @@ class ListingsItemsApi(SpApiConnection):
             return self._call("searchListingsItems", "GET", path, params=query)
 
         return ListingsItemsSearch(page)
+
+    def product_types(
+        self, seller_id: str, marketplace_id: str, skus: Sequence[str]
+    ) -> dict[str, str]:
+        """The product type of each of ``skus`` Amazon knows, by SKU: `searchListingsItems` by
+        SKU with ``summaries``, 20 SKUs a call (one call for 20 listings instead of 20
+        `get_listings_item`). A SKU holding a comma cannot be searched (the identifiers are
+        comma-separated) and is read alone; a SKU Amazon does not know is left out."""
+        found: dict[str, str] = {}
+        searchable = [sku for sku in dict.fromkeys(skus) if "," not in sku]
+        path = f"{_LISTINGS}/{quote(seller_id, safe='')}"
+        step = constants.LISTINGS_SEARCH_MAX_PAGE_SIZE
+        for start in range(0, len(searchable), step):
+            batch = searchable[start : start + step]
+            answer = self._call(
+                "searchListingsItems",
+                "GET",
+                path,
+                params={
+                    "marketplaceIds": marketplace_id,
+                    "identifiers": ",".join(batch),
+                    "identifiersType": "SKU",
+                    "includedData": "summaries",
+                    "pageSize": step,
+                },
+            )
+            wanted = set(batch)
+            for item in answer.get("items") or []:
+                product_type = listing_product_type(item, marketplace_id)
+                if item.get("sku") in wanted and product_type is not None:
+                    found[str(item["sku"])] = product_type
+        for sku in dict.fromkeys(skus):
+            if "," in sku:
+                try:
+                    item = self.get_listings_item(seller_id, sku, marketplace_id, ("summaries",))
+                except SpApiError as exc:
+                    if exc.http_status == 404:
+                        continue
+                    raise
+                product_type = listing_product_type(item, marketplace_id)
+                if product_type is not None:
+                    found[sku] = product_type
+        return found
 
     def get_listings_item(
         self,
