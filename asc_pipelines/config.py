@@ -98,12 +98,17 @@ RATE_DECIMALS = 6  # a currency rate's precision (core.desired_listings.currency
 HANDLING_TIME_DAYS = (1, 30)  # Amazon's lead_time_to_ship_max_days, in days
 
 
+MAGENTO_RATE = "magento"  # price.currency_rate: use Magento's own rate (GET /V1/directory/currency)
+_STORE_VIEW_CODE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")  # Magento's store code rule
+
+
 class PriceRules(_Strict):
     """A store's ``price:``: how the price a listing should show is made from Magento's price.
 
     In this order: converted from ``magento_currency`` into the marketplace's currency at
-    ``currency_rate`` (marketplace currency per unit of Magento's; none: the prices already are
-    in the marketplace currency), raised or lowered by ``adjust_percent`` then by
+    ``currency_rate`` (marketplace currency per unit of Magento's; ``magento``: Magento's own
+    rate, from Stores > Currency Rates; none: the prices already are in the marketplace
+    currency), raised or lowered by ``adjust_percent`` then by
     ``adjust_amount``, rounded to the nearest multiple of ``round_to`` (half away from zero),
     and held between ``minimum_price`` and ``maximum_price`` (marketplace currency): a price
     outside them is not sent, and a ``price_out_of_bounds`` sync issue opens. Every key is
@@ -112,12 +117,27 @@ class PriceRules(_Strict):
     """
 
     magento_currency: str | None = None
-    currency_rate: Decimal | None = None
+    currency_rate: Decimal | Literal["magento"] | None = None
     adjust_percent: Decimal = Decimal(0)
     adjust_amount: Decimal = Decimal(0)
     round_to: Decimal | None = None
     minimum_price: Decimal | None = None
     maximum_price: Decimal | None = None
+
+    @field_validator("currency_rate", mode="before")
+    @classmethod
+    def _a_number_or_magento(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() == MAGENTO_RATE:
+            return MAGENTO_RATE
+        if isinstance(value, str):
+            try:
+                return Decimal(value)
+            except ArithmeticError:
+                raise ValueError(
+                    f"currency_rate must be a number or {MAGENTO_RATE} (Magento's own rate), "
+                    f"not {value!r}"
+                ) from None
+        return value
 
     def problems(self, marketplace_currency: str) -> list[str]:
         """What is wrong with these rules for a store selling in ``marketplace_currency``."""
@@ -134,7 +154,7 @@ class PriceRules(_Strict):
             found.append(
                 f"price.currency_rate {rate} converts {currency} into itself; leave it out"
             )
-        if rate is not None and (rate <= 0 or rate != round(rate, RATE_DECIMALS)):
+        if isinstance(rate, Decimal) and (rate <= 0 or rate != round(rate, RATE_DECIMALS)):
             found.append(
                 f"price.currency_rate must be above 0 with at most {RATE_DECIMALS} decimals, "
                 f"not {rate}"
@@ -153,6 +173,16 @@ class PriceRules(_Strict):
         if low is not None and high is not None and low > high:
             found.append(f"price.minimum_price {low} is above price.maximum_price {high}")
         return found
+
+    @property
+    def uses_magento_rate(self) -> bool:
+        """``currency_rate: magento``: converted at Magento's own rate, read every tick."""
+        return self.currency_rate == MAGENTO_RATE
+
+    @property
+    def configured_rate(self) -> Decimal | None:
+        """The rate written in ``asc.yaml``; None for none or ``magento``."""
+        return self.currency_rate if isinstance(self.currency_rate, Decimal) else None
 
 
 PUSH_MODES = ("off", "dry_run", "preview", "live")
@@ -239,6 +269,9 @@ class StoreConfig(_Strict):
     marketplace: str
     seller_id: str
     website: str = "base"
+    # The Magento store view whose REST scope (/rest/<code>/V1/products) gives the website's
+    # prices when magento.price_scope is website; none: the website's default store view.
+    store_view: str | None = None
     name: str | None = None
     endpoint: str | None = None  # SP-API base URL; default: the marketplace region's endpoint
     refresh_token_env: str | None = None
@@ -267,6 +300,11 @@ class StoreConfig(_Strict):
         low, high = HANDLING_TIME_DAYS
         if self.handling_time is not None and not low <= self.handling_time <= high:
             problems.append(f"handling_time must be {low} to {high} days, not {self.handling_time}")
+        if self.store_view is not None and not _STORE_VIEW_CODE.match(self.store_view):
+            problems.append(
+                f"store_view {self.store_view!r} is not a Magento store code (lower-case "
+                "letters, digits or _, starting with a letter)"
+            )
         if problems:
             raise ValueError(f"store {self.id}: " + "; ".join(problems))
         return self
@@ -351,6 +389,10 @@ class MagentoConfig(_Strict):
     updated_at_overlap_minutes: Annotated[int, Field(ge=0)] = 10
     # A full catalog pull at least this often catches changes that do not bump updated_at.
     full_reconcile_hours: Annotated[float, Field(gt=0)] = 24.0
+    # Catalog Price Scope (Stores > Configuration > Catalog > Price): global (one price per
+    # product) or website (each website may have its own price, read through a store view of the
+    # website, in that website's base currency).
+    price_scope: Literal["global", "website"] = "global"
 
 
 class MatchingConfig(_Strict):
@@ -439,6 +481,23 @@ class AscConfig(_Strict):
                 f"not on loopback: {', '.join(remote)}; set the environment variables instead"
             )
         return self
+
+    @model_validator(mode="after")
+    def _store_view_needs_website_prices(self) -> AscConfig:
+        if self.magento.price_scope == "website":
+            return self
+        for store in self.stores:
+            if store.store_view is not None:
+                raise ValueError(
+                    f"store {store.id}: store_view {store.store_view!r} is only read with "
+                    "magento.price_scope: website (the catalog's price scope is global)"
+                )
+        return self
+
+    @property
+    def reads_magento_rates(self) -> bool:
+        """Whether a store converts at Magento's rate (``price.currency_rate: magento``)."""
+        return any(store.price.uses_magento_rate for store in self.stores)
 
     @model_validator(mode="after")
     def _unique_store_ids(self) -> AscConfig:

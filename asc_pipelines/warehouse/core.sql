@@ -166,8 +166,16 @@ CREATE TABLE IF NOT EXISTS core.desired_listings (
     price_withheld_reason VARCHAR,
     condition_type VARCHAR,
     handling_time INTEGER,
-    computed_at TIMESTAMPTZ NOT NULL
+    computed_at TIMESTAMPTZ NOT NULL,
+    price_source VARCHAR,
+    price_store_view VARCHAR,
+    magento_currency VARCHAR,
+    currency_rate_source VARCHAR
 );
+ALTER TABLE core.desired_listings ADD COLUMN IF NOT EXISTS price_source VARCHAR;
+ALTER TABLE core.desired_listings ADD COLUMN IF NOT EXISTS price_store_view VARCHAR;
+ALTER TABLE core.desired_listings ADD COLUMN IF NOT EXISTS magento_currency VARCHAR;
+ALTER TABLE core.desired_listings ADD COLUMN IF NOT EXISTS currency_rate_source VARCHAR;
 COMMENT ON TABLE core.desired_listings IS 'What Amazon should show, per store: one row per listing matched to a Magento product (any channel, any tab) and one per Ready to List product; what price_mismatch and quantity_mismatch compare Amazon against, and what a later step sends';
 COMMENT ON COLUMN core.desired_listings.store_id IS 'Amazon store id from asc.yaml';
 COMMENT ON COLUMN core.desired_listings.seller_sku IS 'The Amazon listing; NULL for a Ready to List product (not listed yet)';
@@ -177,12 +185,16 @@ COMMENT ON COLUMN core.desired_listings.status IS 'The row''s tab in core.listin
 COMMENT ON COLUMN core.desired_listings.fulfillment_channel IS 'Who ships: DEFAULT (the merchant) or Amazon''s channel (AMAZON_NA, AMAZON_EU, ...) as the listings report gives it; DEFAULT for Ready to List products, which are listed merchant-fulfilled';
 COMMENT ON COLUMN core.desired_listings.salable_qty IS 'Magento salable quantity of the product (core.product_eligibility.salable_qty)';
 COMMENT ON COLUMN core.desired_listings.quantity IS 'Units the listing should offer: the salable quantity capped by max_listed_quantity, minus quantity_buffer, never below 0; 0 when the product is not eligible for the store (at or below out_of_stock_threshold, or failing a listing rule); NULL for Amazon-fulfilled (FBA) listings, whose quantity is Amazon''s';
-COMMENT ON COLUMN core.desired_listings.magento_price IS 'Magento price the listing price is made from (raw.magento_products.price, global scope, Magento''s currency)';
+COMMENT ON COLUMN core.desired_listings.magento_price IS 'Magento price the listing price is made from, in magento_currency: the website''s price (raw.magento_website_prices) when magento.price_scope is website and the website has one, else the global price (raw.magento_products.price); see price_source';
 COMMENT ON COLUMN core.desired_listings.currency IS 'ISO 4217 currency of the marketplace: the currency of calculated_price and price';
-COMMENT ON COLUMN core.desired_listings.currency_rate IS 'Marketplace currency per unit of Magento''s currency (price.currency_rate of the store); NULL when Magento''s prices are taken as they are';
+COMMENT ON COLUMN core.desired_listings.currency_rate IS 'Marketplace currency per unit of magento_currency, as applied (the store''s price.currency_rate, or Magento''s own rate to 6 decimals: see currency_rate_source); NULL when magento_price is taken as it is';
 COMMENT ON COLUMN core.desired_listings.calculated_price IS 'magento_price converted at currency_rate, adjusted by price.adjust_percent then price.adjust_amount, rounded to price.round_to; before the minimum and maximum price hold';
 COMMENT ON COLUMN core.desired_listings.price IS 'Price the listing should show, in currency: calculated_price when it lies within price.minimum_price and price.maximum_price; NULL when withheld';
-COMMENT ON COLUMN core.desired_listings.price_withheld_reason IS 'Why price is NULL: no_magento_price, below_minimum_price or above_maximum_price (the latter two open a price_out_of_bounds sync issue); NULL when a price is desired';
+COMMENT ON COLUMN core.desired_listings.price_withheld_reason IS 'Why price is NULL: no_magento_price, no_currency_rate (magento_currency differs from the marketplace''s and no rate converts it), below_minimum_price or above_maximum_price (the latter two open a price_out_of_bounds sync issue); NULL when a price is desired';
 COMMENT ON COLUMN core.desired_listings.condition_type IS 'Listings Items conditionType (new_new, used_like_new, ...) from the product or the store''s default_condition; NULL when it cannot be resolved';
 COMMENT ON COLUMN core.desired_listings.handling_time IS 'Days to ship (Amazon''s lead_time_to_ship_max_days) from the store''s handling_time; NULL to leave the listing''s own';
 COMMENT ON COLUMN core.desired_listings.computed_at IS 'Tick that computed it, by the sources'' clock (UTC)';
+COMMENT ON COLUMN core.desired_listings.price_source IS 'Which Magento price magento_price is: website (read through price_store_view, magento.price_scope website) or global (raw.magento_products.price: the catalog''s price scope is global, or the website has no price for the product); NULL without a price';
+COMMENT ON COLUMN core.desired_listings.price_store_view IS 'Store view whose REST scope gave the website price (the store''s store_view, or its website''s default view); NULL when the price scope is global';
+COMMENT ON COLUMN core.desired_listings.magento_currency IS 'ISO 4217 currency of magento_price: the website''s base currency for a website price, price.magento_currency or Magento''s base currency for the global price; NULL when unknown (taken to be what price.currency_rate converts from)';
+COMMENT ON COLUMN core.desired_listings.currency_rate_source IS 'Where currency_rate comes from: config (price.currency_rate in asc.yaml) or magento (Magento''s rate, raw.magento_currency_rates); NULL when no rate was applied';

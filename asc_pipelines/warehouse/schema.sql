@@ -262,6 +262,60 @@ COMMENT ON COLUMN raw.magento_source_items.quantity IS 'Units at the source (Mag
 COMMENT ON COLUMN raw.magento_source_items.status IS '1 = in stock / enabled, 0 = out of stock / disabled';
 COMMENT ON COLUMN raw.magento_source_items.fetched_at IS 'When the source items were pulled, by the Magento server clock (UTC)';
 
+CREATE TABLE IF NOT EXISTS raw.magento_store_views (
+    store_view_code VARCHAR NOT NULL PRIMARY KEY,
+    store_view_id BIGINT NOT NULL,
+    website_id BIGINT NOT NULL,
+    website_code VARCHAR,
+    store_group_id BIGINT,
+    is_default_view BOOLEAN NOT NULL,
+    is_active BOOLEAN NOT NULL,
+    base_currency_code VARCHAR,
+    default_display_currency_code VARCHAR,
+    fetched_at TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE raw.magento_store_views IS 'Magento store views (REST /V1/store/storeViews, storeGroups and storeConfigs), read when magento.price_scope is website or a store converts at Magento''s rate: which website each view belongs to and the currency its prices are in';
+COMMENT ON COLUMN raw.magento_store_views.store_view_code IS 'Store view code, as in /rest/<code>/V1/...';
+COMMENT ON COLUMN raw.magento_store_views.store_view_id IS 'Store view id (0 is the admin view, not kept here)';
+COMMENT ON COLUMN raw.magento_store_views.website_id IS 'Id of the website the view belongs to';
+COMMENT ON COLUMN raw.magento_store_views.website_code IS 'Code of that website (a store''s website in asc.yaml)';
+COMMENT ON COLUMN raw.magento_store_views.store_group_id IS 'Store group (Magento''s "store") the view belongs to';
+COMMENT ON COLUMN raw.magento_store_views.is_default_view IS 'True for the default view of its website''s default store group: the view a store''s website prices are read through unless asc.yaml names one';
+COMMENT ON COLUMN raw.magento_store_views.is_active IS 'Whether the view is enabled in Magento';
+COMMENT ON COLUMN raw.magento_store_views.base_currency_code IS 'Base currency of the view''s website (storeConfigs): the currency of the prices read through the view';
+COMMENT ON COLUMN raw.magento_store_views.default_display_currency_code IS 'Currency the website shows shoppers by default (storeConfigs)';
+COMMENT ON COLUMN raw.magento_store_views.fetched_at IS 'When it was read, by the Magento server clock (UTC)';
+
+CREATE TABLE IF NOT EXISTS raw.magento_website_prices (
+    store_view_code VARCHAR NOT NULL,
+    sku VARCHAR NOT NULL,
+    price DECIMAL(18, 4),
+    updated_at TIMESTAMPTZ,
+    fetched_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (store_view_code, sku)
+);
+COMMENT ON TABLE raw.magento_website_prices IS 'Each product''s price for a website, read through one of its store views (REST /rest/<view>/V1/products, fields sku, price, updated_at) when magento.price_scope is website; only the views a store reads; pulled with the catalog, incrementally by updated_at';
+COMMENT ON COLUMN raw.magento_website_prices.store_view_code IS 'The store view the price was read through (raw.magento_store_views)';
+COMMENT ON COLUMN raw.magento_website_prices.sku IS 'Magento SKU of the product';
+COMMENT ON COLUMN raw.magento_website_prices.price IS 'Price at that website, in the website''s base currency (Magento answers with the global value where the website has none); NULL when the product has no price';
+COMMENT ON COLUMN raw.magento_website_prices.updated_at IS 'Magento updated_at of the product (UTC)';
+COMMENT ON COLUMN raw.magento_website_prices.fetched_at IS 'When this row was last fetched, by the Magento server clock (UTC)';
+
+CREATE TABLE IF NOT EXISTS raw.magento_currency_rates (
+    scope_code VARCHAR NOT NULL,
+    base_currency_code VARCHAR NOT NULL,
+    currency_to VARCHAR NOT NULL,
+    rate DECIMAL(24, 12),
+    fetched_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (scope_code, currency_to)
+);
+COMMENT ON TABLE raw.magento_currency_rates IS 'Magento''s currency rates (REST /rest/<scope>/V1/directory/currency, Stores > Currency Rates), read every catalog pull for the global scope and each store view a store reads, when a store converts at Magento''s rate (price.currency_rate: magento) or magento.price_scope is website';
+COMMENT ON COLUMN raw.magento_currency_rates.scope_code IS 'all (the global scope) or the store view code the rates were read through';
+COMMENT ON COLUMN raw.magento_currency_rates.base_currency_code IS 'Base currency of that scope: the currency the rate converts from';
+COMMENT ON COLUMN raw.magento_currency_rates.currency_to IS 'An allowed currency of that scope: the currency the rate converts into';
+COMMENT ON COLUMN raw.magento_currency_rates.rate IS 'Units of currency_to per unit of base_currency_code; NULL when Magento has no rate for them';
+COMMENT ON COLUMN raw.magento_currency_rates.fetched_at IS 'When it was read, by the Magento server clock (UTC)';
+
 CREATE TABLE IF NOT EXISTS raw.api_errors (
     store_id VARCHAR,
     operation VARCHAR NOT NULL,
