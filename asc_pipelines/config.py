@@ -452,6 +452,15 @@ class TickConfig(_Strict):
     deadline_seconds: Annotated[float, Field(gt=0)] = 240.0
 
 
+class OutboxSettings(_Strict):
+    """How long settled listing changes are kept (``outbox:``)."""
+
+    # Changes confirmed or superseded more than this many days ago (and feeds that ended then)
+    # are purged from core.listing_outbox and core.listing_feeds; the sync-latency trend keeps
+    # its rows for those days. Waiting, invalid and failed changes are kept whatever their age.
+    keep_settled_days: Annotated[int, Field(ge=1)] = 35
+
+
 class AscConfig(_Strict):
     """The whole ``asc.yaml``."""
 
@@ -463,6 +472,7 @@ class AscConfig(_Strict):
     tick: TickConfig = TickConfig()
     sync_issues: SyncIssueSettings = SyncIssueSettings()
     checks: CheckSettings = CheckSettings()
+    outbox: OutboxSettings = OutboxSettings()
     # Default values for environment variables, applied only where a variable is unset. Meant for
     # the sandbox's public dummy credentials (written by `asc sandbox serve --write-config`);
     # a real deployment leaves this out and sets the variables itself.
