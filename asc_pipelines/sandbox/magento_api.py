@@ -18,7 +18,16 @@ Routes (operation names are the fault-injection keys):
 ``GET  /V1/orders``                   ``magento.getOrders``       Magento_Sales::actions_view
 ``GET  /V1/orders/{id}``              ``magento.getOrder``        Magento_Sales::actions_view
 ``GET  /V1/store/websites``           ``magento.getWebsites``     Magento_Backend::store
+``GET  /V1/store/storeGroups``        ``magento.getStoreGroups``  Magento_Backend::store
+``GET  /V1/store/storeViews``         ``magento.getStoreViews``   Magento_Backend::store
+``GET  /V1/store/storeConfigs``       ``magento.getStoreConfigs`` Magento_Backend::store
+``GET  /V1/directory/currency``       ``magento.getCurrency``     anonymous
 ====================================  ==========================  ==================================
+
+Store groups, views, currencies and rates come from ``magento_stores`` (the world's optional
+``magento/stores.json``): ``/V1/directory/currency`` answers for the request's store view (its
+website's base, display and allowed currencies and the rates from its base currency; ``all``: the
+global base currency), as Magento's ``CurrencyInformationAcquirer`` does.
 
 Each path may carry a store code: ``/rest/V1/...`` and ``/rest/default/V1/...`` are the default
 store view (global values plus the export's ``default`` store-view rows, if it has any),
@@ -115,6 +124,10 @@ _ROUTES = (
     _Route("GET", ("orders",), "magento.getOrders", RESOURCE_ORDERS),
     _Route("GET", ("orders", "*"), "magento.getOrder", RESOURCE_ORDERS),
     _Route("GET", ("store", "websites"), "magento.getWebsites", RESOURCE_STORES),
+    _Route("GET", ("store", "storeGroups"), "magento.getStoreGroups", RESOURCE_STORES),
+    _Route("GET", ("store", "storeViews"), "magento.getStoreViews", RESOURCE_STORES),
+    _Route("GET", ("store", "storeConfigs"), "magento.getStoreConfigs", RESOURCE_STORES),
+    _Route("GET", ("directory", "currency"), "magento.getCurrency", None),
 )
 
 
@@ -122,6 +135,14 @@ def magento_json(payload: Any, status: int = 200) -> Response:
     """A JSON response encoded like PHP's ``json_encode`` (``\\uXXXX`` escapes and ``\\/``)."""
     body = json.dumps(payload, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/")
     return Response(body, status=status, content_type="application/json; charset=utf-8")
+
+
+_SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
+
+
+def currency_symbol(code: str) -> str:
+    """A currency's symbol as Magento's locale data gives it (the code when unknown)."""
+    return _SYMBOLS.get(code, code)
 
 
 def _number(value: float) -> float | int:
@@ -277,6 +298,10 @@ class MagentoSandbox:
             "magento.getOrders": self._get_orders,
             "magento.getOrder": self._get_order,
             "magento.getWebsites": self._get_websites,
+            "magento.getStoreGroups": self._get_store_groups,
+            "magento.getStoreViews": self._get_store_views,
+            "magento.getStoreConfigs": self._get_store_configs,
+            "magento.getCurrency": self._get_currency,
         }
 
     @property
@@ -316,7 +341,11 @@ class MagentoSandbox:
         elif (
             len(segments) >= 2
             and segments[1] == "V1"
-            and (segments[0] == ALL_STORES or segments[0] in self._catalog.store_views)
+            and (
+                segments[0] == ALL_STORES
+                or segments[0] in self._catalog.store_views
+                or self._catalog.stores.view(segments[0]) is not None
+            )
         ):
             store = None if segments[0] == ALL_STORES else segments[0]
             rest = segments[2:]
@@ -511,6 +540,124 @@ class MagentoSandbox:
             {"id": w.id, "code": w.code, "name": w.name, "default_group_id": w.id}
             for w in self._catalog.websites
         ]
+
+    def _get_store_groups(
+        self, request: Request, store: str | None, params: tuple[str, ...]
+    ) -> list[dict[str, Any]]:
+        admin = {
+            "id": 0,
+            "website_id": 0,
+            "root_category_id": 0,
+            "default_store_id": 0,
+            "name": "Default",
+            "code": "default",
+        }
+        stores = self._catalog.stores
+        groups = [admin]
+        for w in self._catalog.websites:
+            if not any(v.website_id == w.id for v in stores.views):
+                continue
+            base = w.code == "base"
+            groups.append(
+                {
+                    "id": w.id,
+                    "website_id": w.id,
+                    "root_category_id": 2,
+                    "default_store_id": stores.default_view_id(w.id),
+                    "name": "Main Website Store" if base else f"{w.name} Store",
+                    "code": "main_website_store" if base else f"{w.code}_store",
+                }
+            )
+        return groups
+
+    def _get_store_views(
+        self, request: Request, store: str | None, params: tuple[str, ...]
+    ) -> list[dict[str, Any]]:
+        admin = {
+            "id": 0,
+            "code": "admin",
+            "name": "Admin",
+            "website_id": 0,
+            "store_group_id": 0,
+            "is_active": 1,
+        }
+        return [admin] + [
+            {
+                "id": v.id,
+                "code": v.code,
+                "name": v.name,
+                "website_id": v.website_id,
+                "store_group_id": v.group_id,
+                "is_active": 1,
+            }
+            for v in self._catalog.stores.views
+        ]
+
+    def _get_store_configs(
+        self, request: Request, store: str | None, params: tuple[str, ...]
+    ) -> list[dict[str, Any]]:
+        """Every store view's config (not the admin's), or those of ``storeCodes[]``."""
+        wanted = {
+            value for key, value in request.args.items(multi=True) if key.startswith("storeCodes")
+        }
+        stores = self._catalog.stores
+        url = request.host_url
+        configs = []
+        for v in stores.views:
+            if wanted and v.code not in wanted:
+                continue
+            currencies = stores.website_currencies(v.website_id)
+            configs.append(
+                {
+                    "id": v.id,
+                    "code": v.code,
+                    "website_id": v.website_id,
+                    "locale": v.locale,
+                    "base_currency_code": currencies.base,
+                    "default_display_currency_code": currencies.display,
+                    "timezone": "UTC",
+                    "weight_unit": "lbs",
+                    "base_url": url,
+                    "base_link_url": url,
+                    "base_static_url": f"{url}static/",
+                    "base_media_url": f"{url}media/",
+                    "secure_base_url": url,
+                    "secure_base_link_url": url,
+                    "secure_base_static_url": f"{url}static/",
+                    "secure_base_media_url": f"{url}media/",
+                }
+            )
+        return configs
+
+    def _get_currency(
+        self, request: Request, store: str | None, params: tuple[str, ...]
+    ) -> dict[str, Any]:
+        """The request scope's currencies: a store view's website's, or the global ones for
+        ``all``; a rate Magento lacks is left out of ``exchange_rates``."""
+        stores = self._catalog.stores
+        view = stores.view(store) if store is not None else None
+        if view is None:
+            base, display, allowed = (
+                stores.base_currency,
+                stores.base_currency,
+                stores.global_allowed,
+            )
+        else:
+            currencies = stores.website_currencies(view.website_id)
+            base, display, allowed = currencies.base, currencies.display, currencies.allowed
+        rates = []
+        for code in allowed:
+            rate = stores.rate(base, code)
+            if rate is not None:
+                rates.append({"currency_to": code, "rate": _number(rate)})
+        return {
+            "base_currency_code": base,
+            "base_currency_symbol": currency_symbol(base),
+            "default_display_currency_code": display,
+            "default_display_currency_symbol": currency_symbol(display),
+            "available_currency_codes": list(allowed),
+            "exchange_rates": rates,
+        }
 
     # --- serialization ---------------------------------------------------------------------
 

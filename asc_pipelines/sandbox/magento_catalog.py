@@ -9,7 +9,9 @@ downloadable): configurable, bundle and grouped parents have no source items in 
 
 The catalog is held column by column (a list or ``array`` per field, row ``i`` = entity id
 ``i + 1``) so that a million products load in seconds and fit in a few hundred MB. Store-view rows
-of the export (non-empty ``store_view_code``) are kept as sparse per-view overrides.
+of the export (non-empty ``store_view_code``) are kept as sparse per-view overrides; the optional
+``magento/stores.json`` places views in websites and gives currencies and rates
+(``magento_stores``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,14 @@ from asc_pipelines.constants import (
     DEFAULT_ATTRIBUTE_CODES,
     MAGENTO_STATUS_DISABLED,
     MAGENTO_STATUS_ENABLED,
+)
+from asc_pipelines.sandbox.magento_stores import (
+    STORES_FILE,
+    StoresFileError,
+    StoreStructure,
+    build_structure,
+    read_stores_file,
+    website_codes_of,
 )
 
 PRODUCTS_FILE = "products.csv"
@@ -290,6 +300,7 @@ class MagentoCatalog:
         self.overrides: dict[str, dict[int, ProductOverride]] = {}
         self.store_views: list[str] = ["default"]
         self.websites: list[Website] = []
+        self.stores = StoreStructure()
         self.source_items = SourceItems()
         self._attribute_columns: dict[str, list[str | None]] = {}
         self._parents: dict[str, int] | None = None
@@ -314,7 +325,9 @@ class MagentoCatalog:
         try:
             if products.exists():
                 website_codes = catalog._read_products(products, int(now.timestamp()))
-            catalog._assign_websites(website_codes)
+            spec = read_stores_file(magento_dir)
+            catalog._assign_websites(website_codes, website_codes_of(spec))
+            catalog._build_stores(spec, magento_dir / STORES_FILE)
             catalog._build_source_items(magento_dir / SOURCE_ITEMS_FILE)
         finally:
             if gc_was_enabled:
@@ -502,13 +515,47 @@ class MagentoCatalog:
             attributes = parse_additional_attributes(record["additional_attributes"])
             override.attributes = {**(override.attributes or {}), **attributes}
 
-    def _assign_websites(self, website_codes: list[tuple[str, ...]]) -> None:
-        codes = {code for sites in set(website_codes) for code in sites}
+    def _assign_websites(
+        self, website_codes: list[tuple[str, ...]], declared: list[str] | None = None
+    ) -> None:
+        codes = {code for sites in set(website_codes) for code in sites} | set(declared or [])
         ordered = [BASE_WEBSITE_CODE, *sorted(codes - {BASE_WEBSITE_CODE})]
         self.websites = [Website(i, code, website_name(code)) for i, code in enumerate(ordered, 1)]
         ids = {w.code: w.id for w in self.websites}
         as_ids = {sites: tuple(ids[c] for c in sites) for sites in set(website_codes)}
         self.website_ids = [as_ids[sites] for sites in website_codes]
+
+    def _build_stores(self, spec: dict[str, Any], path: Path) -> None:
+        """Store views, currencies and rates (``magento_stores``). With the stores file's
+        ``price_scope: website``, the views of one website share the prices its export rows
+        give; otherwise a view row's price is that view's alone, as before."""
+        websites = [(w.id, w.code, w.name) for w in self.websites]
+        exported = [view for view in self.store_views if view != "default"]
+        try:
+            self.stores = build_structure(spec, websites, exported, path)
+        except StoresFileError as exc:
+            raise WorldFileError(str(exc)) from None
+        if not self.stores.website_price_scope:
+            return
+        by_website: dict[int, list[str]] = {}
+        for view in self.stores.views:
+            by_website.setdefault(view.website_id, []).append(view.code)
+        for views in by_website.values():
+            prices: dict[int, float] = {}
+            for view in views:
+                for row, override in self.overrides.get(view, {}).items():
+                    if override.price is not None:
+                        prices.setdefault(row, override.price)
+            for view in views:
+                own = self.overrides.setdefault(view, {})
+                for row, price in prices.items():
+                    if own.get(row) is None:
+                        own[row] = ProductOverride(price=price)
+                    elif own[row].price is None:
+                        own[row].price = price
+            for view in views:
+                if not self.overrides.get(view):
+                    self.overrides.pop(view, None)
 
     def _build_source_items(self, path: Path) -> None:
         listed: dict[str, list[tuple[str, float, int]]] = {}
