@@ -13,14 +13,16 @@ Read from ``core.listing_outbox`` after every tick, as of the tick's time by the
   (interpolated) of the latencies of the changes confirmed that day, how many changes were seen,
   confirmed and superseded, and how many were still waiting at the end of the day. A change that
   is never confirmed has no latency: it is counted as waiting (in a live store a ``slow_sync`` issue
-  names it), never hidden in a percentile.
+  names it), never hidden in a percentile. Once old settled changes are purged from the outbox
+  (``logic.outbox_purge``), the days before the purge horizon keep the rows computed while
+  their changes were there, and ``reporting.sync_latency`` holds the changes still kept.
 
 Set-based, one statement per table. No Dagster here.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import duckdb
 
@@ -55,12 +57,19 @@ days AS (
         (epoch(confirmed_at) - epoch(first_seen_at)) / 60.0 AS latency_minutes
     FROM changes
 ),
+-- A trend rebuilt from a day on continues the rows kept before it (days whose changes were
+-- purged from the outbox); rebuilt whole, nothing is kept and it starts at the first change.
+kept AS (
+    SELECT store_id, max(day) + 1 AS next_day FROM reporting.sync_latency_trend GROUP BY ALL
+),
 series AS (
     SELECT store_id, CAST(unnest(generate_series(
-               CAST(min(seen_day) AS TIMESTAMP), CAST(timezone('UTC', $as_of) AS DATE),
+               CAST(least(min(seen_day), coalesce(any_value(kept.next_day), min(seen_day)))
+                   AS TIMESTAMP),
+               CAST(timezone('UTC', $as_of) AS DATE),
                INTERVAL '1 day'
            )) AS DATE) AS day
-    FROM days GROUP BY store_id
+    FROM days LEFT JOIN kept USING (store_id) GROUP BY store_id
 ),
 seen AS (SELECT store_id, seen_day AS day, count(*) AS n FROM days GROUP BY ALL),
 confirmed AS (
@@ -90,17 +99,42 @@ LEFT JOIN superseded AS x USING (store_id, day)
 """
 
 
-def _replace(conn: duckdb.DuckDBPyConnection, table: str, select_sql: str, as_of: datetime) -> int:
+def _replace(
+    conn: duckdb.DuckDBPyConnection, table: str, select_sql: str, params: dict[str, object]
+) -> int:
     conn.execute(f"DELETE FROM {table}")
-    conn.execute(f"INSERT INTO {table} BY NAME {select_sql}", {"as_of": as_of})
+    conn.execute(f"INSERT INTO {table} BY NAME {select_sql}", params)
     return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 
-def refresh_sync_latency(conn: duckdb.DuckDBPyConnection, *, as_of: datetime) -> tuple[int, int]:
+def _replace_days_from(conn: duckdb.DuckDBPyConnection, first_day: date, as_of: datetime) -> int:
+    """Rebuild the trend from ``first_day`` on; earlier days keep the rows computed while their
+    changes were still in the outbox."""
+    params = {"as_of": as_of, "first_day": first_day}
+    conn.execute(
+        "DELETE FROM reporting.sync_latency_trend WHERE day >= $first_day",
+        {"first_day": first_day},
+    )
+    conn.execute(
+        "INSERT INTO reporting.sync_latency_trend BY NAME "
+        f"SELECT * FROM ({_TREND_SQL}) WHERE day >= $first_day",
+        params,
+    )
+    return int(conn.execute("SELECT count(*) FROM reporting.sync_latency_trend").fetchone()[0])
+
+
+def refresh_sync_latency(
+    conn: duckdb.DuckDBPyConnection, *, as_of: datetime, complete_from: date | None = None
+) -> tuple[int, int]:
     """Rebuild ``reporting.sync_latency`` and ``reporting.sync_latency_trend`` as of the tick
-    ``as_of``; returns both row counts. The caller owns the transaction."""
-    changes = _replace(conn, "reporting.sync_latency", _LATENCY_SQL, as_of)
-    days = _replace(conn, "reporting.sync_latency_trend", _TREND_SQL, as_of)
+    ``as_of``; returns both row counts. ``complete_from``: the first day whose changes are all
+    still in the outbox (``logic.outbox_purge``); the trend's earlier days are kept as they
+    are. The caller owns the transaction."""
+    changes = _replace(conn, "reporting.sync_latency", _LATENCY_SQL, {"as_of": as_of})
+    if complete_from is None:
+        days = _replace(conn, "reporting.sync_latency_trend", _TREND_SQL, {"as_of": as_of})
+    else:
+        days = _replace_days_from(conn, complete_from, as_of)
     return changes, days
 
 

@@ -101,3 +101,11 @@ COMMENT ON COLUMN core.listing_feed_messages.feed_ref IS 'The feed (core.listing
 COMMENT ON COLUMN core.listing_feed_messages.message_id IS 'The message''s messageId in the feed, counted from 1';
 COMMENT ON COLUMN core.listing_feed_messages.seller_sku IS 'The Amazon listing the message changes';
 COMMENT ON COLUMN core.listing_feed_messages.change_ids IS 'core.listing_outbox.change_id of the changes the message carries';
+
+CREATE TABLE IF NOT EXISTS core.listing_outbox_purges (
+    id INTEGER PRIMARY KEY,
+    purged_before TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE core.listing_outbox_purges IS 'How far old settled listing changes were purged (one row): confirmed and superseded changes, and ended feeds, from before purged_before are gone from core.listing_outbox and core.listing_feeds; reporting.sync_latency_trend keeps its rows for those days';
+COMMENT ON COLUMN core.listing_outbox_purges.id IS 'Always 1 (a single row)';
+COMMENT ON COLUMN core.listing_outbox_purges.purged_before IS 'Start of the UTC day before which settled changes were purged (outbox.keep_settled_days before the tick that purged)';

@@ -8,6 +8,7 @@ from asc_pipelines.defs.metadata import markdown_table, table_metadata
 from asc_pipelines.defs.options import warehouse_asset
 from asc_pipelines.defs.resources import AscSettings
 from asc_pipelines.logic.outbox import STATUSES, TABLE, refresh_outbox
+from asc_pipelines.logic.outbox_purge import purge_settled
 from asc_pipelines.sync.tick_time import tick_time
 from asc_pipelines.warehouse.schema import ensure_schema
 from asc_pipelines.warehouse.transaction import transaction
@@ -25,17 +26,21 @@ def listing_updates(
     dropping to 0 first, then other quantities, then prices; confirmed when a later snapshot
     shows the value, superseded by a newer desired value. Kept for every store whatever its
     ``push.mode``; ``amazon_listing_pushes`` sends only for stores that turned sending on.
+    Changes settled more than ``outbox.keep_settled_days`` ago, and feeds that ended then, are
+    purged.
     """
     cfg = settings.load()
     with duckdb.get_connection() as conn:
         ensure_schema(conn)
+        now = tick_time(conn, context.run.run_id)
         with transaction(conn):
             result = refresh_outbox(
                 conn,
-                now=tick_time(conn, context.run.run_id),
+                now=now,
                 price_tolerance=cfg.sync_issues.price_tolerance,
                 push={store.id: store.push for store in cfg.stores},
             )
+            purged = purge_settled(conn, now=now, keep_days=cfg.outbox.keep_settled_days)
         metadata = table_metadata(conn, TABLE)
     modes = {store.id: store.push.mode for store in cfg.stores}
     metadata.update(
@@ -43,6 +48,7 @@ def listing_updates(
             "queued": result.queued,
             "confirmed": result.confirmed,
             "superseded": result.superseded,
+            "purged": purged.changes,
             "summary": markdown_table(
                 ["store", "push mode", *STATUSES],
                 [

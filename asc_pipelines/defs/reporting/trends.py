@@ -14,6 +14,7 @@ from asc_pipelines.defs.metadata import markdown_table, table_metadata
 from asc_pipelines.defs.options import warehouse_asset
 from asc_pipelines.defs.resources import AscSettings
 from asc_pipelines.logic import sync_latency, trend_summaries, trends
+from asc_pipelines.logic.outbox_purge import complete_from
 from asc_pipelines.sync.tick_time import fetch_time
 from asc_pipelines.warehouse.schema import ensure_schema
 from asc_pipelines.warehouse.transaction import transaction
@@ -201,12 +202,15 @@ def sync_latency_trend(
     """How long a listing change takes to show on Amazon: per change, from the tick that first
     saw the difference to the tick whose listings report showed the value
     (``reporting.sync_latency``), and per store and UTC day the p50 / p95 of the changes confirmed
-    that day and the changes still waiting (``reporting.sync_latency_trend``)."""
+    that day and the changes still waiting (``reporting.sync_latency_trend``). Days before the
+    outbox's purge horizon keep the rows computed while their changes were kept."""
     return _refresh(
         context,
         duckdb,
         "reporting.sync_latency_trend",
-        lambda conn, as_of: sync_latency.refresh_sync_latency(conn, as_of=as_of),
+        lambda conn, as_of: sync_latency.refresh_sync_latency(
+            conn, as_of=as_of, complete_from=complete_from(conn)
+        ),
         _latency_summary,
     )
 
