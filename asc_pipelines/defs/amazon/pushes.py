@@ -1,4 +1,5 @@
-"""``amazon_listing_pushes``: the outbox sent to Amazon, per store, as its ``push.mode`` says."""
+"""``amazon_listing_pushes``: the outbox sent to Amazon, per store, as its ``push.mode`` says:
+changes to listings first, then (``push.publish``) new listings of Ready to List products."""
 
 import time
 from datetime import UTC, datetime
@@ -12,6 +13,8 @@ from asc_pipelines.defs.metadata import markdown_table
 from asc_pipelines.defs.options import warehouse_asset
 from asc_pipelines.defs.resources import AmazonCredentials, AscSettings
 from asc_pipelines.sync.clients import spapi_client, tick_guard
+from asc_pipelines.sync.publishing import SUMMARY_HEADERS as OFFER_HEADERS
+from asc_pipelines.sync.publishing import publish_store, summary_columns
 from asc_pipelines.sync.pushes import push_store, summary_row
 from asc_pipelines.sync.tick_time import fetch_time
 from asc_pipelines.warehouse.records import record_fetch
@@ -27,7 +30,8 @@ def amazon_listing_pushes(
     amazon_credentials: AmazonCredentials,
     duckdb: DuckDBResource,
 ) -> dg.MaterializeResult:
-    """The outbox's pending changes sent to Amazon (Listings Items ``patchListingsItem``).
+    """The outbox's pending changes sent to Amazon (Listings Items ``patchListingsItem``), and
+    Ready to List products listed (``putListingsItem``) in stores with ``push.publish``.
 
     Per store and ``push.mode``: ``off`` (the default) or ``ASC_PUSH_PAUSED`` set: nothing;
     ``dry_run``: the patch that would be sent recorded on the change, no call; ``preview``: sent
@@ -36,6 +40,12 @@ def amazon_listing_pushes(
     ``push.max_patches_per_tick`` listings, each recorded as ``sent`` before the call.
     ``ACCEPTED`` changes wait for a later listings snapshot to be confirmed; ``INVALID`` ones
     are a ``push_rejected`` sync issue.
+
+    With ``push.publish: true``, after its listing changes a store lists its Ready to List
+    products with an ASIN, oldest first, one ``putListingsItem`` each
+    (``requirements=LISTING_OFFER_ONLY``: the ASIN, condition, quantity and price), in the same
+    mode, within what is left of ``push.max_patches_per_tick``; each shows in Active once a
+    listings report shows it. ``publish: false`` (the default): nothing is listed.
     """
     cfg: AscConfig = settings.load()
     paused = push_paused()
@@ -43,6 +53,7 @@ def amazon_listing_pushes(
         context.log.warning("ASC_PUSH_PAUSED is set: nothing is sent to Amazon this tick")
     guard = tick_guard(context.run.run_id, cfg)
     rows = []
+    offers_sent = 0
     with duckdb.get_connection() as conn:
         ensure_schema(conn)
         # Alone (no fetch in this run), the sends are stamped at the last recorded tick, so
@@ -55,27 +66,43 @@ def amazon_listing_pushes(
             pushes = push_store(
                 conn, store, client, paused=paused, now=now, run_id=context.run.run_id
             )
-            rows.append(summary_row(pushes))
-            for error in pushes.errors:
+            # New listings get what the listing changes left of the tick's budget, and none
+            # when the tick's deadline already stopped the store.
+            left = max(store.push.max_patches_per_tick - pushes.listings, 0)
+            offers = publish_store(
+                conn,
+                store,
+                client,
+                paused=paused,
+                limit=0 if pushes.stopped else left,
+                now=now,
+                run_id=context.run.run_id,
+            )
+            offers_sent += offers.offers
+            rows.append([*summary_row(pushes), *summary_columns(offers)])
+            errors = [*pushes.errors, *offers.errors]
+            for error in errors:
                 context.log.warning(f"store {store.id}: {error}")
             if pushes.mode in ("off", "paused"):
                 continue
+            stopped = pushes.stopped or offers.stopped
             record_fetch(
                 conn,
                 run_id=context.run.run_id,
                 store_id=store.id,
                 dataset=DATASET,
-                outcome="failed" if pushes.failed_calls or pushes.stopped else "ok",
-                rows_loaded=pushes.listings,
-                rows_rejected=pushes.invalid,
+                outcome="failed" if pushes.failed_calls or offers.failed_calls or stopped else "ok",
+                rows_loaded=pushes.listings + offers.offers,
+                rows_rejected=pushes.invalid + offers.invalid,
                 seconds=time.monotonic() - started,
-                message=pushes.stopped or (pushes.errors[0] if pushes.errors else None),
+                message=stopped or (errors[0] if errors else None),
                 finished_at=now,
             )
     return dg.MaterializeResult(
         metadata={
             "paused": paused,
             "listings_sent": sum(row[2] for row in rows),
+            "offers_sent": offers_sent,
             "summary": markdown_table(
                 [
                     "store",
@@ -86,6 +113,7 @@ def amazon_listing_pushes(
                     "invalid",
                     "failed calls",
                     "stopped",
+                    *OFFER_HEADERS,
                 ],
                 rows,
             ),
