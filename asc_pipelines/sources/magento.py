@@ -1,4 +1,6 @@
-"""The Magento 2 / Adobe Commerce REST client: websites, products, MSI source items, orders.
+"""The Magento 2 / Adobe Commerce REST client: websites, store views and their configuration,
+currency rates, products (and their website prices in a store view's scope), MSI source items,
+orders.
 
 Authentication is an admin token (``POST /rest/V1/integration/admin/token``, re-fetched once on a
 401) or a given integration token (protocols.md 7.1). Lists are read with ``searchCriteria`` pages
@@ -35,6 +37,8 @@ ADMIN_TOKEN_BREAKER = "Magento admin token"  # noqa: S105 - a name, not a secret
 PRODUCT_SORT = (("entity_id", "ASC"),)
 ORDER_SORT = (("entity_id", "ASC"),)
 SOURCE_ITEM_SORT = (("sku", "ASC"), ("source_code", "ASC"))
+# A website price pull asks only for what it keeps (Magento's ``fields`` partial response).
+PRICE_FIELDS = "items[sku,price,updated_at],total_count"
 
 
 def substitute_placeholders(message: str, parameters: Any) -> str:
@@ -246,8 +250,9 @@ class MagentoClient:
             attempt, operation=f"Magento {operation}", url=url, breakers=breakers
         )
 
-    def _path(self, endpoint: str) -> str:
-        return f"/rest/{quote(self.store_code, safe='')}/V1/{endpoint}"
+    def _path(self, endpoint: str, store_code: str | None = None) -> str:
+        code = self.store_code if store_code is None else store_code
+        return f"/rest/{quote(code, safe='')}/V1/{endpoint}"
 
     def _pages(
         self,
@@ -257,15 +262,21 @@ class MagentoClient:
         sort: Sequence[tuple[str, str]],
         key: Callable[[dict[str, Any]], Any],
         filters: Sequence[tuple[str, str, str]] = (),
+        store_code: str | None = None,
+        fields: str | None = None,
     ) -> Iterator[list[dict[str, Any]]]:
-        """Every page of a searchCriteria list; stops on total_count or a short page."""
+        """Every page of a searchCriteria list; stops on total_count or a short page.
+        ``store_code``: another REST scope than the configured one; ``fields``: Magento's
+        partial response (it must keep ``total_count``)."""
         page = 1
         previous_keys: list[Any] | None = None
         while True:
             params = search_criteria(
                 page_size=self.page_size, current_page=page, sort=sort, filters=filters
             )
-            body = self._get(operation, self._path(endpoint), params)
+            if fields is not None:
+                params["fields"] = fields
+            body = self._get(operation, self._path(endpoint, store_code), params)
             if not isinstance(body, dict):
                 raise MagentoError(operation, 200, "the list response is not a JSON object")
             items = list(body.get("items") or [])
@@ -291,6 +302,46 @@ class MagentoClient:
         """Website id -> code (``GET /rest/V1/store/websites``); id 0 is the admin website."""
         body = self._get("list websites", "/rest/V1/store/websites")
         return {int(site["id"]): str(site["code"]) for site in body or []}
+
+    def list_store_views(self) -> list[dict[str, Any]]:
+        """Every store view (``GET /rest/V1/store/storeViews``); id 0 is the admin view."""
+        return list(self._get("list store views", "/rest/V1/store/storeViews") or [])
+
+    def list_store_groups(self) -> list[dict[str, Any]]:
+        """Every store group (``GET /rest/V1/store/storeGroups``): each website's default
+        group names its default store view."""
+        return list(self._get("list store groups", "/rest/V1/store/storeGroups") or [])
+
+    def list_store_configs(self) -> list[dict[str, Any]]:
+        """Every store view's configuration (``GET /rest/V1/store/storeConfigs``): its base and
+        default display currency."""
+        return list(self._get("list store configs", "/rest/V1/store/storeConfigs") or [])
+
+    def currency_information(self, store_code: str) -> dict[str, Any]:
+        """A scope's base, display and allowed currencies with the rates from its base
+        (``GET /rest/<store_code>/V1/directory/currency``; ``all``: the global scope)."""
+        body = self._get("get currency", self._path("directory/currency", store_code))
+        if not isinstance(body, dict):
+            raise MagentoError("get currency", 200, "the currency answer is not a JSON object")
+        return body
+
+    def iter_price_pages(
+        self, store_code: str, *, updated_after: datetime | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Each product's SKU, price and ``updated_at`` in a store view's scope (its website's
+        price when the price scope is website), page by page, asking for those fields only."""
+        filters = []
+        if updated_after is not None:
+            filters.append(("updated_at", "gt", format_magento_datetime(updated_after)))
+        return self._pages(
+            "list website prices",
+            "products",
+            sort=PRODUCT_SORT,
+            key=lambda item: item.get("sku"),
+            filters=filters,
+            store_code=store_code,
+            fields=PRICE_FIELDS,
+        )
 
     def iter_product_pages(
         self, *, updated_after: datetime | None = None

@@ -4,12 +4,15 @@ A pull (products since the watermark, or all of them; MSI source items always in
 in TEMP tables of the connection while it pages, so a pull that fails half-way changes nothing.
 `CatalogStaging.replace_catalog` then writes it in one transaction: products upserted (a full
 pull replaces them all), source items replaced, every product's salable quantity computed
-(``salable_quantity.sql``) and the watermark moved. The staged tables belong to the staging:
+(``salable_quantity.sql``), the website prices, store views and currency rates read with it
+(``magento.price_scope: website`` or ``price.currency_rate: magento``) swapped in, and the
+watermark moved. The staged tables belong to the staging:
 ``drop()`` (or the end of a ``with`` block) removes them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from importlib import resources
@@ -46,9 +49,35 @@ PRODUCT_COLUMNS = [
     "updated_at",
 ]
 SOURCE_ITEM_COLUMNS = ["sku", "source_code", "quantity", "status"]
+WEBSITE_PRICE_COLUMNS = ["store_view_code", "sku", "price", "updated_at"]
+STORE_VIEW_COLUMNS = [
+    "store_view_code",
+    "store_view_id",
+    "website_id",
+    "website_code",
+    "store_group_id",
+    "is_default_view",
+    "is_active",
+    "base_currency_code",
+    "default_display_currency_code",
+]
+RATE_COLUMNS = ["scope_code", "base_currency_code", "currency_to", "rate"]
 
 _PRODUCTS_TABLE = "stage_products"
 _SOURCE_ITEMS_TABLE = "stage_source_items"
+_PRICES_TABLE = "stage_website_prices"
+
+
+@dataclass(frozen=True)
+class WebsitePrices:
+    """What a pull read of Magento's store views, website prices and rates, swapped in with the
+    catalog: ``views`` (store view -> read in full) are the views whose prices are kept (the
+    others' are dropped); the store views and rates replace the previous ones. The default,
+    empty, keeps none: a global price scope reads none of them."""
+
+    views: dict[str, bool] = field(default_factory=dict)
+    store_views: list[dict[str, Any]] = field(default_factory=list)
+    rates: list[dict[str, Any]] = field(default_factory=list)
 
 
 @cache
@@ -64,10 +93,20 @@ def catalog_watermark(conn: duckdb.DuckDBPyConnection) -> tuple[datetime | None,
     return get_watermark(conn, MAGENTO, WATERMARK)
 
 
+def priced_views(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    """Store views whose website prices the warehouse holds (a view without is read in full)."""
+    rows = conn.execute("SELECT DISTINCT store_view_code FROM raw.magento_website_prices")
+    return {code for (code,) in rows.fetchall()}
+
+
 class CatalogStaging(StagedTables):
     """One pull of the catalog, staged on ``conn`` until `replace_catalog` swaps it in."""
 
-    staged_tables: ClassVar[tuple[str, ...]] = (_PRODUCTS_TABLE, _SOURCE_ITEMS_TABLE)
+    staged_tables: ClassVar[tuple[str, ...]] = (
+        _PRODUCTS_TABLE,
+        _SOURCE_ITEMS_TABLE,
+        _PRICES_TABLE,
+    )
 
     def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
         self.conn = conn
@@ -79,6 +118,10 @@ class CatalogStaging(StagedTables):
             f"CREATE OR REPLACE TEMP TABLE {_SOURCE_ITEMS_TABLE} AS "
             "SELECT * EXCLUDE (fetched_at) FROM raw.magento_source_items LIMIT 0"
         )
+        conn.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_PRICES_TABLE} AS "
+            "SELECT * EXCLUDE (fetched_at) FROM raw.magento_website_prices LIMIT 0"
+        )
 
     def add_products(self, rows: list[dict[str, Any]]) -> None:
         """Stage a page of product rows (`PRODUCT_COLUMNS`)."""
@@ -87,6 +130,10 @@ class CatalogStaging(StagedTables):
     def add_source_items(self, rows: list[dict[str, Any]]) -> None:
         """Stage a page of source item rows (`SOURCE_ITEM_COLUMNS`)."""
         self._append(_SOURCE_ITEMS_TABLE, pd.DataFrame(rows, columns=SOURCE_ITEM_COLUMNS))
+
+    def add_website_prices(self, rows: list[dict[str, Any]]) -> None:
+        """Stage a page of website price rows (`WEBSITE_PRICE_COLUMNS`)."""
+        self._append(_PRICES_TABLE, pd.DataFrame(rows, columns=WEBSITE_PRICE_COLUMNS))
 
     def _append(self, table: str, frame: pd.DataFrame) -> None:
         self.conn.register("staged_page", frame)
@@ -102,9 +149,11 @@ class CatalogStaging(StagedTables):
         now: datetime,
         watermark: datetime | None,
         last_full: datetime | None,
+        website_prices: WebsitePrices | None = None,
     ) -> None:
         """Swap the staged pull in, recompute salable quantities and move the watermark, in one
-        transaction. ``watermark``/``last_full`` are the catalog's before this pull."""
+        transaction. ``watermark``/``last_full`` are the catalog's before this pull;
+        ``website_prices``: what it read of store views, website prices and rates."""
         conn = self.conn
         newest = conn.execute(f"SELECT max(updated_at) FROM {_PRODUCTS_TABLE}").fetchone()
         new_mark = newest[0] if newest else None
@@ -127,6 +176,7 @@ class CatalogStaging(StagedTables):
                 [now],
             )
             conn.execute(salable_quantity_sql())
+            self._replace_website_prices(website_prices or WebsitePrices(), now)
             set_watermark(
                 conn,
                 MAGENTO,
@@ -135,3 +185,36 @@ class CatalogStaging(StagedTables):
                 last_full_at=now if full else last_full,
                 updated_at=now,
             )
+
+    def _replace_website_prices(self, read: WebsitePrices, now: datetime) -> None:
+        conn = self.conn
+        views = list(read.views)
+        full = [view for view, whole in read.views.items() if whole]
+        conn.execute(
+            "DELETE FROM raw.magento_website_prices "
+            "WHERE NOT list_contains(?::VARCHAR[], store_view_code) "
+            "OR list_contains(?::VARCHAR[], store_view_code)",
+            [views, full],
+        )
+        conn.execute(
+            "INSERT OR REPLACE INTO raw.magento_website_prices BY NAME "
+            "SELECT *, ? AS fetched_at "
+            f"FROM {_PRICES_TABLE} "
+            "QUALIFY row_number() OVER (PARTITION BY store_view_code, sku "
+            "ORDER BY updated_at DESC) = 1",
+            [now],
+        )
+        for table, rows, columns in (
+            ("raw.magento_store_views", read.store_views, STORE_VIEW_COLUMNS),
+            ("raw.magento_currency_rates", read.rates, RATE_COLUMNS),
+        ):
+            conn.execute(f"DELETE FROM {table}")
+            if rows:
+                conn.register("read_rows", pd.DataFrame(rows, columns=columns))
+                try:
+                    conn.execute(
+                        f"INSERT INTO {table} BY NAME SELECT *, ? AS fetched_at FROM read_rows",
+                        [now],
+                    )
+                finally:
+                    conn.unregister("read_rows")

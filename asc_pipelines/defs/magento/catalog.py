@@ -3,7 +3,9 @@
 Products come incrementally (``updated_at`` after the watermark, minus an overlap) with a full
 reconciliation at least every ``full_reconcile_hours``, because mass attribute updates and image
 changes do not move ``updated_at``. Stock (MSI source items) is pulled in full every tick: stock
-changes never move ``updated_at`` either.
+changes never move ``updated_at`` either. With ``magento.price_scope: website`` (or a store
+converting at Magento's rate) the same pull reads the stores' website prices, store views and
+currency rates (``sources/magento_prices.py``); with the defaults it makes no extra request.
 """
 
 import time
@@ -16,6 +18,7 @@ from asc_pipelines.defs.metadata import markdown_table, table_metadata
 from asc_pipelines.defs.options import warehouse_asset
 from asc_pipelines.defs.resources import AscSettings, MagentoCredentials
 from asc_pipelines.sources.magento_catalog import CatalogPull, plan_pull, pull_catalog
+from asc_pipelines.sources.magento_prices import PricePull, pull_website_prices
 from asc_pipelines.sync.clients import magento_client, tick_guard
 from asc_pipelines.sync.stores import record_failure
 from asc_pipelines.warehouse.magento_catalog import MAGENTO, CatalogStaging, catalog_watermark
@@ -43,7 +46,9 @@ def magento_catalog(
     """The Magento catalog: every product with its identifiers, websites and salable quantity.
 
     ``raw.magento_products`` (one row per SKU) and ``raw.magento_source_items`` (MSI stock per
-    source). A failed pull keeps the previous catalog and is recorded in ``raw.api_errors``.
+    source); when stores need them, ``raw.magento_website_prices`` (each product's price per
+    website, through a store view), ``raw.magento_store_views`` and ``raw.magento_currency_rates``.
+    A failed pull keeps the previous catalog and is recorded in ``raw.api_errors``.
     """
     cfg: AscConfig = settings.load()
     run_id = context.run.run_id
@@ -53,6 +58,7 @@ def magento_catalog(
         watermark, last_full = catalog_watermark(conn)
         outcome, message = "ok", None
         pull = CatalogPull(full=True, since=None)
+        prices = PricePull()
         now = failure_time(conn, MAGENTO)
         try:
             client = magento_client(cfg, magento_credentials, tick_guard(run_id, cfg))
@@ -61,9 +67,19 @@ def magento_catalog(
             pull = plan_pull(watermark, last_full, now, cfg.magento)
             with CatalogStaging(conn) as staging:
                 pull_catalog(client, staging, pull, attributes=cfg.attributes, websites=websites)
+                t0 = time.monotonic()
+                website_prices, prices = pull_website_prices(
+                    client, staging, cfg, websites=websites, full=pull.full, since=pull.since
+                )
+                if prices.needed:
+                    pull.timings["website_prices_seconds"] = time.monotonic() - t0
                 now = settle_source_times(conn, DATASET, {MAGENTO: client.server_now()})[MAGENTO]
                 staging.replace_catalog(
-                    full=pull.full, now=now, watermark=watermark, last_full=last_full
+                    full=pull.full,
+                    now=now,
+                    watermark=watermark,
+                    last_full=last_full,
+                    website_prices=website_prices,
                 )
         except SourceClockWentBack:
             raise  # not this source's failure: the whole tick is refused
@@ -100,6 +116,14 @@ def magento_catalog(
             "outcome": outcome,
             "mode": pull.mode,
             "products_fetched_this_tick": pull.products,
+            **(
+                {
+                    "website_price_views": prices.views,
+                    "website_prices_fetched_this_tick": prices.prices,
+                }
+                if prices.needed
+                else {}
+            ),
             "fetch_seconds": round(seconds, 2),
             **{k: round(v, 2) for k, v in pull.timings.items()},
             "summary": markdown_table(
