@@ -29,6 +29,9 @@ Kinds (each from current data every tick):
   ``"<seller sku> <attribute>"``, the detail Amazon's issues.
 - ``push_failed``: a change given up after ``push.max_attempts`` sends: calls that kept failing,
   or sends Amazon accepted but no later listings snapshot showed.
+  Both cover new listings of Ready to List products too (attribute ``offer``, subject
+  ``"<magento sku> offer"``); an offer the pipeline would not send (its SKU is not one Amazon
+  takes, or another ASIN's listing holds it) is a ``push_rejected`` that says "not sent".
 - ``slow_sync``: a change of a store whose ``push.mode`` is ``live`` that Amazon has not shown
   more than ``slow_sync_minutes`` after the tick that first saw it, while it is ``pending``,
   ``sent`` or ``accepted`` (``invalid`` and ``failed`` have their own errors); subject
@@ -232,9 +235,11 @@ problems AS (
     UNION ALL
     SELECT store_id, CASE status WHEN 'invalid' THEN 'push_rejected' ELSE 'push_failed' END,
         seller_sku, seller_sku || ' ' || attribute,
-        CASE status WHEN 'invalid' THEN 'Amazon refused ' ELSE 'gave up sending ' END
-            || attribute || ' ' || value || ' (Amazon shows ' || coalesce(amazon_value, 'none')
-            || '): '
+        CASE WHEN status = 'invalid' AND last_verdict = 'REFUSED' THEN 'not sent: '
+            WHEN status = 'invalid' THEN 'Amazon refused ' ELSE 'gave up sending ' END
+            || CASE attribute WHEN 'offer' THEN 'new listing on ASIN ' || value
+                ELSE attribute || ' ' || value END
+            || ' (Amazon shows ' || coalesce(amazon_value, 'none') || '): '
             -- a refusal's reason is Amazon's issues; a give-up's is why it stopped (a failing
             -- call, or sends Amazon accepted but never showed), not an earlier answer's warnings
             || CASE status WHEN 'invalid' THEN coalesce(last_issues, last_error, 'no reason given')
