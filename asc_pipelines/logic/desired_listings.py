@@ -172,6 +172,7 @@ class DesiredListingCounts:
     quantity_zero: int
     price_withheld: int
     price_out_of_bounds: int
+    website_priced: int = 0  # rows priced from the website's own price (price_source website)
 
 
 def price_scope(conn: duckdb.DuckDBPyConnection, cfg: AscConfig, store: StoreConfig) -> PriceScope:
@@ -261,7 +262,8 @@ def desired_listing_counts(
     conn: duckdb.DuckDBPyConnection, store_ids: list[str]
 ) -> list[DesiredListingCounts]:
     """Per configured store (zeros included): listings and Ready to List products covered,
-    FBA listings (no quantity), quantities of 0, prices withheld and out of bounds."""
+    FBA listings (no quantity), quantities of 0, prices withheld and out of bounds, and rows
+    priced from their website's own price."""
     rows = conn.execute(
         f"""
         SELECT store_id,
@@ -270,10 +272,11 @@ def desired_listing_counts(
             count(*) FILTER (WHERE upper(fulfillment_channel) <> 'DEFAULT'),
             count(*) FILTER (WHERE quantity = 0),
             count(*) FILTER (WHERE price_withheld_reason IS NOT NULL),
-            count(*) FILTER (WHERE list_contains($out_of_bounds, price_withheld_reason))
+            count(*) FILTER (WHERE list_contains($out_of_bounds, price_withheld_reason)),
+            count(*) FILTER (WHERE price_source = 'website')
         FROM {TABLE} GROUP BY store_id
         """,
         {"out_of_bounds": list(OUT_OF_BOUNDS_REASONS)},
     ).fetchall()
     found = {store_id: [int(n) for n in counts] for store_id, *counts in rows}
-    return [DesiredListingCounts(store_id, *found.get(store_id, [0] * 6)) for store_id in store_ids]
+    return [DesiredListingCounts(store_id, *found.get(store_id, [0] * 7)) for store_id in store_ids]

@@ -76,7 +76,11 @@ def test_a_uk_store_on_a_gbp_website_is_priced_from_its_website_at_magentos_rate
     data = tmp_path / "data"
     defs = build_definitions(config_file=config, data_directory=data)
 
-    assert run_sync(defs, data, dg.DagsterInstance.ephemeral()).run_success
+    instance = dg.DagsterInstance.ephemeral()
+    assert run_sync(defs, data, instance).run_success
+    event = instance.get_latest_materialization_event(dg.AssetKey("desired_listings"))
+    assert event is not None and event.asset_materialization is not None
+    priced = event.asset_materialization.metadata["website_priced_per_store"].value
 
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
         desired = {
@@ -90,6 +94,9 @@ def test_a_uk_store_on_a_gbp_website_is_priced_from_its_website_at_magentos_rate
         mismatches = conn.execute(
             "SELECT store_id, sku, detail FROM core.sync_issues "
             "WHERE kind = 'price_mismatch' AND resolved_at IS NULL"
+        ).fetchall()
+        [(us_rows,)] = conn.execute(
+            "SELECT count(*) FROM core.desired_listings WHERE store_id = 'us'"
         ).fetchall()
         views = conn.execute(
             "SELECT store_view_code, website_code, base_currency_code, "
@@ -110,4 +117,6 @@ def test_a_uk_store_on_a_gbp_website_is_priced_from_its_website_at_magentos_rate
         for sku, (usd, gbp) in UK_PRICES.items()
     }
     assert views == [("uk", "uk", "USD", "GBP")]
+    # Every row of both stores: the US store reads the base website's default view, "default".
+    assert priced == {"uk": len(desired), "us": us_rows}
     assert [m for m in mismatches if m[0] == "uk"] == [], mismatches

@@ -27,9 +27,11 @@ def desired_listings(
     ``core.desired_listings``: per store, every listing matched to a Magento product and every
     Ready to List product. Quantity: salable, capped by ``max_listed_quantity``, less the store's
     ``quantity_buffer``; 0 when the product is not eligible; none for FBA listings. Price:
-    Magento's, converted at the store's ``price.currency_rate``, adjusted, rounded and held
-    between the store's minimum and maximum (outside them: withheld, a ``price_out_of_bounds``
-    issue). Price and quantity mismatches compare Amazon against this table.
+    Magento's for the store's website (its own price with ``magento.price_scope: website``, else
+    the global one), converted into the marketplace currency at the store's
+    ``price.currency_rate`` or Magento's own rate, adjusted, rounded and held between the store's
+    minimum and maximum (outside them: withheld, a ``price_out_of_bounds`` issue). Price and
+    quantity mismatches compare Amazon against this table.
     """
     cfg = settings.load()
     store_ids = [store.id for store in cfg.stores]
@@ -44,6 +46,11 @@ def desired_listings(
             "rows_per_store": {store_id: per_store.get(store_id, 0) for store_id in store_ids},
             "price_withheld_per_store": {c.store_id: c.price_withheld for c in counts},
             "price_out_of_bounds": sum(c.price_out_of_bounds for c in counts),
+            **(
+                {"website_priced_per_store": {c.store_id: c.website_priced for c in counts}}
+                if cfg.magento.price_scope == "website"
+                else {}
+            ),
             "summary": markdown_table(
                 [
                     "store",
