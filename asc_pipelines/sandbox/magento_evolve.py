@@ -5,7 +5,9 @@ the same sequence of ticks always give the same store. Shoppers buy (a source it
 drops, an order is placed, a sold-out item goes out of stock), the warehouse restocks some items,
 the merchant changes some prices and now and then enables or disables a product, and open orders
 move along their lifecycle. Price and status changes stamp the product's ``updated_at``; stock
-changes do not (real Magento behaviour, so an incremental ``updated_at`` sync misses them).
+changes do not (real Magento behaviour, so an incremental ``updated_at`` sync misses them). In a
+world whose ``stores.json`` makes the price scope per website, the merchant also reprices some
+products at one website (all its store views), from a random stream of its own.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 from asc_pipelines.constants import MAGENTO_STATUS_DISABLED, MAGENTO_STATUS_ENABLED
 from asc_pipelines.sandbox.magento_api import MagentoSandbox
-from asc_pipelines.sandbox.magento_catalog import MagentoCatalog
+from asc_pipelines.sandbox.magento_catalog import MagentoCatalog, ProductOverride
 from asc_pipelines.sandbox.magento_orders import OrderBook
 
 
@@ -34,14 +36,21 @@ def evolve_magento(
         sales, restocks = _evolve_stock(store.catalog, orders, rng, at, scale)
         prices, toggles = _evolve_products(store.catalog, rng, at, scale)
         moved = orders.advance(rng, at, _count(len(orders.orders) * 0.05, scale, 5))
-    return {
-        "tick": tick,
-        "sales": sales,
-        "restocks": restocks,
-        "price_changes": prices,
-        "status_changes": toggles,
-        "orders_advanced": moved,
-    }
+        summary = {
+            "tick": tick,
+            "sales": sales,
+            "restocks": restocks,
+            "price_changes": prices,
+            "status_changes": toggles,
+            "orders_advanced": moved,
+        }
+        if store.catalog.stores.website_price_scope:
+            # Its own random stream, so worlds without website prices evolve as they always did.
+            website_rng = random.Random(f"asc-sandbox-magento-website:{seed}:{tick}")
+            summary["website_price_changes"] = _evolve_website_prices(
+                store.catalog, website_rng, at, scale
+            )
+    return summary
 
 
 def _evolve_stock(
@@ -93,6 +102,38 @@ def _evolve_products(
         c.updated_at[row] = now
         toggles = 1
     return prices, toggles
+
+
+def _evolve_website_prices(c: MagentoCatalog, rng: random.Random, now: int, scale: float) -> int:
+    """The merchant reprices some products at one website (price scope per website): every
+    view of the website shows the new price, and the product's ``updated_at`` moves."""
+    views: dict[int, list[str]] = {}
+    for view in c.stores.views:
+        views.setdefault(view.website_id, []).append(view.code)
+    priced = sorted(
+        {
+            (site, row)
+            for site, codes in views.items()
+            for code in codes
+            for row, o in c.overrides.get(code, {}).items()
+            if o.price is not None
+        }
+    )
+    changes = 0
+    for _ in range(_count(len(priced) * 0.01, scale, 20) if priced else 0):
+        site, row = priced[rng.randrange(len(priced))]
+        old = next(
+            o.price
+            for code in views[site]
+            if (o := c.overrides.get(code, {}).get(row)) is not None and o.price is not None
+        )
+        new = max(0.01, round(old * rng.uniform(0.9, 1.1), 2))
+        for code in views[site]:
+            override = c.overrides.setdefault(code, {}).setdefault(row, ProductOverride())
+            override.price = new
+        c.updated_at[row] = now
+        changes += 1
+    return changes
 
 
 def _count(expected_per_five_minutes: float, scale: float, cap: int) -> int:

@@ -11,6 +11,7 @@ import pytest
 
 from asc_pipelines.sandbox.magento_api import MagentoSandbox
 from asc_pipelines.sandbox.magento_catalog import WorldFileError
+from asc_pipelines.sandbox.magento_evolve import evolve_magento
 from asc_pipelines_tests.magento_schema import assert_valid_magento_response
 from asc_pipelines_tests.sandbox.magento_world import (
     LiveStore,
@@ -181,3 +182,31 @@ def test_a_bad_stores_file_names_the_file_and_key(
     with pytest.raises(WorldFileError, match=r"stores\.json") as caught:
         MagentoSandbox(root, ManualClock(), seed=7)
     assert message in str(caught.value)
+
+
+def test_the_merchant_reprices_at_a_website_over_time(tmp_path: Path) -> None:
+    root = write_website_world(tmp_path)
+    clock = ManualClock()
+    sandbox = MagentoSandbox(root, clock, seed=3)
+    row = sandbox.catalog.index["TEA"]
+    before = sandbox.catalog.updated_at[row]
+    changes = []
+    for tick in range(1, 4):
+        clock.advance(minutes=5)
+        summary = evolve_magento(sandbox, seed=3, tick=tick, minutes=5, now=clock.now)
+        changes.append(summary["website_price_changes"])
+    assert changes == [1, 1, 1]  # TEA is the only product with a uk price
+    en, cy = (sandbox.catalog.override(row, view) for view in ("uk_en", "uk_cy"))
+    assert en is not None and cy is not None
+    assert en.price == cy.price != 8.5
+    assert sandbox.catalog.updated_at[row] == int(clock.now.timestamp()) > before
+
+
+def test_a_world_without_website_prices_evolves_as_before(tmp_path: Path) -> None:
+    root = write_world(tmp_path, standard_products())
+    clock = ManualClock()
+    clock.advance(minutes=5)
+    summary = evolve_magento(
+        MagentoSandbox(root, clock, seed=3), seed=3, tick=1, minutes=5, now=clock.now
+    )
+    assert "website_price_changes" not in summary
