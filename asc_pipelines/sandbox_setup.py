@@ -23,7 +23,9 @@ from asc_pipelines.config import (
     _is_loopback,
     default_refresh_token_env,
 )
+from asc_pipelines.constants import marketplace
 from asc_pipelines.sandbox import credentials
+from asc_pipelines.sandbox.magento_stores import price_settings, read_stores_file
 from asc_pipelines.warehouse.publish import readable_files
 from asc_pipelines.warehouse.schema import PUBLISHED_FILE, WAREHOUSE_FILE
 from asc_pipelines.warehouse.source_clock import latest_recorded_tick
@@ -74,6 +76,18 @@ def sandbox_config(
         )
     push = {"push": {"mode": push_mode}} if push_mode != "off" else {}
     stores = world_stores(world_dir)
+    # A world whose magento/stores.json makes prices per website, or in another currency than
+    # a store's marketplace, is read that way (a world without it: nothing added).
+    prices = read_stores_file(world_dir / "magento")
+    magento: dict[str, Any] = {"base_url": base_url, "store_code": "all"}
+    if prices.get("price_scope") == "website":
+        magento["price_scope"] = "website"
+    price = {
+        s["id"]: price_settings(
+            prices, s.get("website", "base"), marketplace(s["marketplace"]).currency
+        )
+        for s in stores
+    }
     return {
         "stores": [
             {
@@ -84,6 +98,7 @@ def sandbox_config(
                 **({"name": s["name"]} if s.get("name") else {}),
                 "endpoint": base_url,
                 **push,
+                **({"price": price[s["id"]]} if price[s["id"]] else {}),
             }
             for s in stores
         ],
@@ -96,7 +111,7 @@ def sandbox_config(
             # A sandbox world is small: take its whole order history in the first tick.
             "orders_window_days": 31,
         },
-        "magento": {"base_url": base_url, "store_code": "all"},
+        "magento": magento,
         "env_defaults": sandbox_env(stores),
     }
 

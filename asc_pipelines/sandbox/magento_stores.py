@@ -204,3 +204,18 @@ def build_structure(
             structure.views.append(StoreView(next_id, view, name, wid, wid, locale))
             next_id += 1
     return structure
+
+
+def price_settings(spec: dict[str, Any], website: str, currency: str) -> dict[str, Any]:
+    """The ``price:`` block a store selling in ``currency`` on ``website`` needs in a sandbox
+    config: ``currency_rate: magento`` when the website's prices are in another currency and the
+    world has a rate into ``currency``; otherwise none ({})."""
+    sites = spec.get("websites") or {}
+    site = sites.get(website) if isinstance(sites, dict) else None
+    base = spec.get("base_currency", DEFAULT_BASE_CURRENCY)
+    if spec.get("price_scope") == "website" and isinstance(site, dict):
+        base = site.get("base_currency", base)
+    rates = spec.get("currency_rates") or {}
+    if base != currency and currency in (rates.get(base) or {}):
+        return {"currency_rate": "magento"}
+    return {}

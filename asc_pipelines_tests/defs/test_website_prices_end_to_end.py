@@ -11,7 +11,6 @@ and so on, in USD) would have flagged all four.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,38 +23,9 @@ from asc_pipelines.config import load_config
 from asc_pipelines.definitions import build_definitions
 from asc_pipelines.runner import run_sync
 from asc_pipelines.sandbox_setup import write_sandbox_config
+from asc_pipelines_tests.sandbox.website_world import UK_PRICES, with_a_gbp_website
 
 pytestmark = pytest.mark.slow
-
-STORES = {
-    "price_scope": "website",
-    "base_currency": "USD",
-    "currency_rates": {"USD": {"GBP": 0.8}},
-    "websites": {
-        "uk": {
-            "base_currency": "USD",
-            "display_currency": "GBP",
-            "store_views": ["uk"],
-            "locale": "en_GB",
-        }
-    },
-}
-# The uk website's own prices (USD); x 0.80, to the penny: the GBP prices of the UK listings.
-UK_PRICES = {
-    "HM-COFFEE-12": ("13.11", "10.49"),
-    "HM-BOOK-ZL": ("18.75", "15.00"),
-    "HM-TEA-JP": ("13.75", "11.00"),
-    "HM-SHIRT-S-RED": ("21.25", "17.00"),
-}
-
-
-def with_a_gbp_website(world: Path) -> Path:
-    magento = world / "magento"
-    (magento / "stores.json").write_text(json.dumps(STORES), encoding="utf-8")
-    with (magento / "products.csv").open("a", encoding="utf-8") as handle:
-        for sku, (usd, _) in UK_PRICES.items():
-            handle.write(f"{sku},uk,,,,,,,{usd},,,,,\n")
-    return world
 
 
 def test_a_uk_store_on_a_gbp_website_is_priced_from_its_website_at_magentos_rate(

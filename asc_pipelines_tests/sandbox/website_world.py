@@ -46,3 +46,37 @@ def write_website_world(root: Path, stores: dict[str, Any] | None = None) -> Pat
         json.dumps(STORES if stores is None else stores), encoding="utf-8"
     )
     return root
+
+
+# The hand-made world's uk website: its own prices in USD (its base currency), shown in GBP.
+GBP_DISPLAY_STORES = {
+    "price_scope": "website",
+    "base_currency": "USD",
+    "currency_rates": {"USD": {"GBP": 0.8}},
+    "websites": {
+        "uk": {
+            "base_currency": "USD",
+            "display_currency": "GBP",
+            "store_views": ["uk"],
+            "locale": "en_GB",
+        }
+    },
+}
+# The uk website's own prices (USD); x 0.80, to the penny: the GBP prices of the UK listings.
+UK_PRICES = {
+    "HM-COFFEE-12": ("13.11", "10.49"),
+    "HM-BOOK-ZL": ("18.75", "15.00"),
+    "HM-TEA-JP": ("13.75", "11.00"),
+    "HM-SHIRT-S-RED": ("21.25", "17.00"),
+}
+
+
+def with_a_gbp_website(world: Path) -> Path:
+    """The hand-made world (a copy) with a uk website of its own USD prices, shown in GBP at
+    Magento's rate of 0.80: ``stores.json`` and the uk store view's rows."""
+    magento = world / "magento"
+    (magento / "stores.json").write_text(json.dumps(GBP_DISPLAY_STORES), encoding="utf-8")
+    with (magento / "products.csv").open("a", encoding="utf-8") as handle:
+        for sku, (usd, _) in UK_PRICES.items():
+            handle.write(f"{sku},uk,,,,,,,{usd},,,,,\n")
+    return world
