@@ -22,26 +22,26 @@ CREATE TABLE IF NOT EXISTS core.listing_outbox (
     last_issues VARCHAR,
     last_error VARCHAR
 );
-COMMENT ON TABLE core.listing_outbox IS 'Changes to send to Amazon: one row per store, merchant-fulfilled listing, attribute (quantity, price) and value that Amazon did not show, from first seen to confirmed by a later listings snapshot (or superseded by a newer value); kept for every store whatever its push mode';
+COMMENT ON TABLE core.listing_outbox IS 'Changes to send to Amazon: one row per store, merchant-fulfilled listing, attribute (quantity, price) and value that Amazon did not show, and (stores with push.publish) one offer per Ready to List product to list, from first seen to confirmed by a later listings snapshot (or superseded by a newer value); kept for every store whatever its push mode';
 COMMENT ON COLUMN core.listing_outbox.change_id IS 'Id of this change: md5 of idempotency_key and first_seen_at (a value that comes back after being confirmed or superseded is a new change)';
 COMMENT ON COLUMN core.listing_outbox.idempotency_key IS 'md5 of store_id, seller_sku, attribute and value: one live change per key, so the same value is never queued twice';
 COMMENT ON COLUMN core.listing_outbox.store_id IS 'Amazon store id from asc.yaml';
-COMMENT ON COLUMN core.listing_outbox.seller_sku IS 'The merchant-fulfilled Amazon listing to change (never an FBA listing)';
-COMMENT ON COLUMN core.listing_outbox.attribute IS 'What changes: quantity (fulfillment_availability, DEFAULT channel) or price (purchasable_offer, marketplace currency)';
-COMMENT ON COLUMN core.listing_outbox.value IS 'The value Amazon should show, as core.desired_listings had it when the change was seen (quantity in units, price with 4 decimals); what is sent is read again from core.desired_listings at send time and must equal it';
-COMMENT ON COLUMN core.listing_outbox.amazon_value IS 'What the listings snapshot showed when the change was first seen (NULL: blank in the report)';
-COMMENT ON COLUMN core.listing_outbox.priority IS 'Send order, lowest first: 0 a quantity dropping to 0 (overselling risk), 1 another quantity, 2 a price';
-COMMENT ON COLUMN core.listing_outbox.status IS 'pending (to send), sent (recorded before the call; a later tick with no answer sends it again), accepted (Amazon queued it; not done until a snapshot shows it; pending again when a snapshot taken push.resend_after_minutes after the last send still does not show it), invalid (Amazon refused it; not resent until the desired value changes), confirmed (a snapshot shows the value), superseded (a newer desired value replaced it), failed (given up after push.max_attempts sends: calls failed in transport, or accepted but never shown)';
+COMMENT ON COLUMN core.listing_outbox.seller_sku IS 'The merchant-fulfilled Amazon listing to change (never an FBA listing); for an offer, the seller SKU of the new listing: the product''s Magento SKU';
+COMMENT ON COLUMN core.listing_outbox.attribute IS 'What changes: quantity (fulfillment_availability, DEFAULT channel), price (purchasable_offer, marketplace currency) or offer (a new listing of a Ready to List product: putListingsItem LISTING_OFFER_ONLY with its ASIN, condition, quantity and price)';
+COMMENT ON COLUMN core.listing_outbox.value IS 'The value Amazon should show, as core.desired_listings had it when the change was seen (quantity in units, price with 4 decimals, the ASIN of an offer); what is sent is read again from core.desired_listings at send time and must equal it (an offer sends the condition, quantity and price desired then)';
+COMMENT ON COLUMN core.listing_outbox.amazon_value IS 'What the listings snapshot showed when the change was first seen (NULL: blank in the report); for an offer, the ASIN of a listing that already holds the seller SKU (NULL: none)';
+COMMENT ON COLUMN core.listing_outbox.priority IS 'Send order, lowest first: 0 a quantity dropping to 0 (overselling risk), 1 another quantity, 2 a price, 3 a new listing (offer; sent within what the listing changes left of push.max_patches_per_tick)';
+COMMENT ON COLUMN core.listing_outbox.status IS 'pending (to send), sent (recorded before the call; a later tick with no answer sends it again), accepted (Amazon queued it; not done until a snapshot shows it; pending again when a snapshot taken push.resend_after_minutes after the last send still does not show it), invalid (Amazon refused it, or for an offer the pipeline did, last_verdict REFUSED; not resent until the desired value changes), confirmed (a snapshot shows the value), superseded (a newer desired value replaced it), failed (given up after push.max_attempts sends: calls failed in transport, or accepted but never shown)';
 COMMENT ON COLUMN core.listing_outbox.attempts IS 'Live sends recorded so far, resends of an accepted change never shown included (previews and dry runs do not count)';
 COMMENT ON COLUMN core.listing_outbox.first_seen_at IS 'Tick that first saw the difference, by the sources'' clock (UTC)';
 COMMENT ON COLUMN core.listing_outbox.updated_at IS 'Tick of the last change of status or verdict (UTC)';
 COMMENT ON COLUMN core.listing_outbox.sent_at IS 'Tick of the last live send, recorded before the call (UTC); NULL if never sent';
 COMMENT ON COLUMN core.listing_outbox.confirmed_at IS 'Tick whose listings snapshot first showed the value (UTC); NULL until then';
 COMMENT ON COLUMN core.listing_outbox.checked_mode IS 'dry_run or preview when the change was last recorded or validated without being sent, so each mode looks at a change once; NULL otherwise';
-COMMENT ON COLUMN core.listing_outbox.last_request IS 'The patchListingsItem body last sent, previewed or (dry_run) that would have been sent: productType and JSON Patch operations';
+COMMENT ON COLUMN core.listing_outbox.last_request IS 'The patchListingsItem body last sent, previewed or (dry_run) that would have been sent: productType and JSON Patch operations; for an offer the putListingsItem body: productType (null in a dry run: looked up when sent), requirements and attributes';
 COMMENT ON COLUMN core.listing_outbox.submission_id IS 'Amazon''s submissionId of the last answer';
-COMMENT ON COLUMN core.listing_outbox.last_verdict IS 'Amazon''s last answer: ACCEPTED, INVALID or VALID (a preview); WOULD_SEND for a dry run; NULL before any';
-COMMENT ON COLUMN core.listing_outbox.last_issues IS 'Amazon''s issues of the last answer, one per line: severity code [attributes]: message; NULL when none';
+COMMENT ON COLUMN core.listing_outbox.last_verdict IS 'Amazon''s last answer: ACCEPTED, INVALID or VALID (a preview); WOULD_SEND for a dry run; REFUSED for an offer the pipeline would not send (its seller SKU is longer than 40 characters, has edge spaces or is held by a listing of another ASIN; pending again once that is no longer so); NULL before any';
+COMMENT ON COLUMN core.listing_outbox.last_issues IS 'Amazon''s issues of the last answer, one per line: severity code [attributes]: message (for a REFUSED offer, why it was not sent); NULL when none';
 COMMENT ON COLUMN core.listing_outbox.last_error IS 'Why the last call failed in transport (throttled, 5xx, refused connection ...), NULL after an answer; or, for a change given up after accepted sends, that no snapshot showed it';
 
 CREATE TABLE IF NOT EXISTS core.listing_product_types (
