@@ -10,6 +10,8 @@ transaction, after the desired state:
    ``confirmed`` (Amazon's ``ACCEPTED`` is not enough: only what Amazon shows counts);
 2. supersede: a change whose value is no longer the desired one (the desired value moved on, the
    listing is gone, turned FBA or its price is withheld) is ``superseded``, whatever its status;
+   so is an ``offer`` Amazon refused once the product's desired price or condition differs from
+   the put Amazon refused (the offer's value is only the ASIN; the queue step starts a new one);
 3. recover: a change left ``sent`` by an earlier tick (the process died between recording the
    send and recording the answer) is ``pending`` again: it carries the same value, so sending it
    once more leaves Amazon as sending it once. A change inside a ``JSON_LISTINGS_FEED`` that
@@ -149,6 +151,26 @@ WHERE o.status IN ({_LIVE}) AND NOT EXISTS (
 )
 """
 
+# An offer Amazon refused was judged with the price and condition it carried (its value is only
+# the ASIN): once the product's desired price or condition differs from the refused put's, the
+# refusal is settled (superseded) and the queue step starts a new offer. A quantity change alone
+# does not: any quantity above 0 is one Amazon takes.
+_SUPERSEDE_REFUSED_OFFER_SQL = """
+UPDATE core.listing_outbox o SET status = 'superseded', updated_at = $now
+FROM outbox_wanted w, core.desired_listings d
+WHERE o.attribute = 'offer' AND o.status = 'invalid' AND o.last_verdict = 'INVALID'
+    AND o.last_request IS NOT NULL
+    AND w.store_id = o.store_id AND w.seller_sku = o.seller_sku AND w.attribute = 'offer'
+    AND w.value = o.value
+    AND d.store_id = o.store_id AND d.magento_sku = o.seller_sku AND d.seller_sku IS NULL
+    AND d.status = 'ready_to_list'
+    AND (d.condition_type IS DISTINCT FROM coalesce(json_extract_string(o.last_request,
+            '$.attributes.condition_type[0].value'), d.condition_type)
+        OR coalesce(abs(d.price - TRY_CAST(json_extract_string(o.last_request,
+            '$.attributes.purchasable_offer[0].our_price[0].schedule[0].value_with_tax')
+            AS DECIMAL(18, 4))) > $tolerance, false))
+"""
+
 _RECOVER_SQL = """
 UPDATE core.listing_outbox o SET status = 'pending', updated_at = $now
 WHERE o.status = 'sent' AND NOT EXISTS (
@@ -269,6 +291,7 @@ def refresh_outbox(
     )
     confirmed = _changed(conn, _CONFIRM_SQL, {**tolerance, "now": now})
     superseded = _changed(conn, _SUPERSEDE_SQL, {"now": now})
+    superseded += _changed(conn, _SUPERSEDE_REFUSED_OFFER_SQL, {**tolerance, "now": now})
     conn.execute(_RECOVER_SQL, {"now": now})
     conn.execute(
         _PUSH_SETTINGS_SQL,

@@ -15,7 +15,8 @@ before the request leaves, so a process killed during the call leaves a ``sent``
 tick sends again: putting the same offer twice lists it once), then :func:`record_answer`
 (``ACCEPTED`` -> ``accepted``, confirmed only when a listings snapshot shows the seller SKU on
 that ASIN; ``INVALID`` -> ``invalid`` with Amazon's issues, a ``push_rejected`` sync issue, not
-sent again until the ASIN changes) or :func:`record_failure` (back to ``pending``, or ``failed``
+sent again until the product's ASIN, price or condition changes: then the outbox starts a new
+offer) or :func:`record_failure` (back to ``pending``, or ``failed``
 after ``max_attempts``). A dry run (:func:`record_dry_run`) and a preview (:func:`record_answer`
 with ``preview=True``) leave the offer ``pending``, checked in that mode, so each mode looks at an
 offer once. :func:`record_refusal`: an offer that cannot be sent as it is, ``invalid`` like a

@@ -22,8 +22,9 @@ from asc_pipelines.logic.publishing import (
 )
 from asc_pipelines.logic.pushes import Verdict
 from asc_pipelines.logic.sync_issues import ensure_sync_issue_schema, refresh_sync_issues
+from asc_pipelines.sync.publishing import put_body
 from asc_pipelines_tests.logic.test_outbox import LATER, TOLERANCE, want
-from asc_pipelines_tests.logic.tiny_warehouse import NOW, add_listing, warehouse
+from asc_pipelines_tests.logic.tiny_warehouse import NOW, add_listing, store, warehouse
 
 PUBLISH = {"us": PushSettings(publish=True)}
 ASIN = "B000000001"
@@ -279,8 +280,8 @@ def test_a_live_put_is_sent_then_accepted_or_invalid_and_not_due_again() -> None
     ready(conn, "P1")
     ready(conn, "P2")
     tick(conn)
-    body = {"productType": "PRODUCT"}
     p1, p2 = offers_to_send(conn, "us", mode="live", limit=10, now=LATER)
+    body = put_body(p1, store("us"), "PRODUCT")
 
     record_sending(conn, p1, body, now=LATER)
     record_sending(conn, p2, body, now=LATER)
@@ -352,4 +353,37 @@ def test_dry_run_and_preview_look_at_an_offer_once_and_leave_it_pending() -> Non
     ).fetchall() == [("pending", 0, "preview", "VALID")]
     assert [o.seller_sku for o in offers_to_send(conn, "us", mode="live", limit=10, now=LATER)] == [
         "P1"
+    ]
+
+
+def _refused(conn: duckdb.DuckDBPyConnection, offer: NewOffer) -> None:
+    """Amazon answered the live put of ``offer`` INVALID."""
+    body = put_body(offer, store("us"), "PRODUCT")
+    record_sending(conn, offer, body, now=NOW)
+    verdict = Verdict("INVALID", "s1", ("ERROR 4000001 [purchasable_offer]: price",))
+    record_answer(conn, offer, verdict, preview=False, request=body, now=NOW)
+
+
+def test_a_refused_offer_starts_over_when_its_price_or_condition_changes_not_its_quantity() -> None:
+    conn = warehouse()
+    ready(conn, "P1", price="19.99")
+    ready(conn, "P2", condition="new_new")
+    tick(conn)
+    for offer in offers_to_send(conn, "us", mode="live", limit=10, now=NOW):
+        _refused(conn, offer)
+
+    ready(conn, "P1", price="19.99", quantity=9)  # quantity only: still refused
+    ready(conn, "P2", condition="new_new")
+    tick(conn, LATER)
+    still = offers(conn)
+    ready(conn, "P1", price="24.99")
+    ready(conn, "P2", condition="used_good")
+    tick(conn, LATER + timedelta(minutes=5))
+
+    assert [status for _, _, status, _ in still] == ["invalid", "invalid"]
+    assert offers(conn) == [
+        ("P1", ASIN, "superseded", 3),
+        ("P1", ASIN, "pending", 3),
+        ("P2", ASIN, "superseded", 3),
+        ("P2", ASIN, "pending", 3),
     ]
