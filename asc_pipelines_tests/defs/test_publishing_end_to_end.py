@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import dagster as dg
 import pytest
 
 from asc_pipelines_tests.defs.test_listing_pushes import Pushing
@@ -45,6 +46,12 @@ def _withdraw_the_first_asin_put(world: Pushing) -> set[str]:
     return withdrawn
 
 
+def _pushes_metadata(world: Pushing) -> dict[str, Any]:
+    event = world.instance.get_latest_materialization_event(dg.AssetKey("amazon_listing_pushes"))
+    assert event is not None and event.asset_materialization is not None
+    return dict(event.asset_materialization.metadata)
+
+
 def _ready(world: Pushing, store_id: str) -> list[tuple[Any, ...]]:
     return world.rows(
         "SELECT magento_sku, asin FROM core.listing_status WHERE store_id = ? "
@@ -74,6 +81,7 @@ def test_live_publishing_lists_ready_to_list_products_and_reports_a_refusal_once
     refused_skus = {sku for sku, _, _ in refused}
     puts = _puts(world, "us")
     uk_ready = _ready(world, "uk")
+    metadata = _pushes_metadata(world)
 
     world.after_the_write_delay()
     world.tick()
@@ -83,6 +91,13 @@ def test_live_publishing_lists_ready_to_list_products_and_reports_a_refusal_once
     assert offers == {"accepted": len(ready) - len(refused), "invalid": len(refused)}
     assert withdrawn and withdrawn <= {asin for _, asin, _ in refused}
     assert all("does not exist in this marketplace" in issues for _, _, issues in refused)
+    assert metadata["offers_sent"].value == len(ready)
+    summary = metadata["summary"].value
+    assert (
+        "| offers | offers accepted | offers valid (preview) | offers invalid "
+        "| offer failed calls |" in summary
+    )
+    assert f"| {len(ready)} | {len(ready) - len(refused)} | 0 | {len(refused)} | 0 |" in summary
     # Tick 2: the listings report shows them, so they are Active and their offers confirmed.
     statuses = dict(
         world.rows(
