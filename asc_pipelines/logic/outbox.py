@@ -41,7 +41,9 @@ already used by a listing of another ASIN. Offers are queued only for stores wit
 (whatever their ``push.mode``: an ``off`` store with ``publish`` on shows what it would list):
 with ``publish`` off nothing is on its way, so no offer may wait as ``pending`` in a ``live``
 store (a ``slow_sync`` warning, a latency that never ends). Their quantity, price and condition
-are read from ``core.desired_listings`` when they are sent (``logic/publishing.py``).
+are read from ``core.desired_listings`` when they are sent (``logic/publishing.py``); a put
+replaces the whole offer, so an offer sent again (recovered, resent) carries the values desired
+then, never older ones.
 
 Quantities of listings fulfilled by Amazon are Amazon's and are never queued; FBA listings get no
 rows at all (their prices are a later step). Prices differ when they are more than
