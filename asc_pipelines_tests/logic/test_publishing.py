@@ -387,3 +387,21 @@ def test_a_refused_offer_starts_over_when_its_price_or_condition_changes_not_its
         ("P2", ASIN, "superseded", 3),
         ("P2", ASIN, "pending", 3),
     ]
+
+
+def test_an_offer_left_sent_by_a_killed_tick_is_sent_again_with_the_values_desired_then() -> None:
+    conn = warehouse()
+    ready(conn, "P1", price="19.99")
+    tick(conn)
+    [offer] = offers_to_send(conn, "us", mode="live", limit=10, now=NOW)
+    record_sending(conn, offer, put_body(offer, store("us"), "PRODUCT"), now=NOW)
+    # The process dies before Amazon answers; meanwhile the price moves.
+
+    ready(conn, "P1", price="17.50")
+    tick(conn, LATER)
+    [again] = offers_to_send(conn, "us", mode="live", limit=10, now=LATER)
+
+    assert again.change_id == offer.change_id and again.price == Decimal("17.5000")
+    assert conn.execute("SELECT status, attempts FROM core.listing_outbox").fetchall() == [
+        ("pending", 1)
+    ]
