@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# ISO 4217 minor units of the marketplace currencies that have no cents (all others have 2).
+CURRENCY_DECIMALS = {"JPY": 0}
+
 
 @dataclass(frozen=True)
 class Marketplace:
@@ -27,6 +30,12 @@ class Marketplace:
     report_charset: str  # the charset Amazon names in the report download's Content-Type
     locale: str
     country: str  # as Amazon's marketplace-ids list names it, e.g. "United Kingdom"
+
+    @property
+    def currency_decimals(self) -> int:
+        """Decimals of the marketplace currency's smallest unit (ISO 4217 minor unit): a price
+        Amazon shows is a whole number of them (JPY 0, every other marketplace currency 2)."""
+        return CURRENCY_DECIMALS.get(self.currency, 2)
 
     @property
     def name(self) -> str:

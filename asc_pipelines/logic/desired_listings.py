@@ -11,7 +11,8 @@ one set-based statement per store:
   an ineligible listing's quantity to 0. Amazon-fulfilled (FBA) listings get none (NULL): their
   quantity is Amazon's, never sent.
 - price: Magento's price for the store's website, converted into the marketplace currency,
-  adjusted by ``adjust_percent`` then ``adjust_amount``, rounded to ``round_to``, and held
+  adjusted by ``adjust_percent`` then ``adjust_amount``, rounded to ``round_to`` (without it, to
+  the currency's smallest unit: cents, or whole yen), and held
   between ``minimum_price`` and ``maximum_price``: outside them no price is desired
   (``price_withheld_reason``) and the ``price_out_of_bounds`` sync issue opens.
   The Magento price (``price_source``): with ``magento.price_scope: website``, the website's
@@ -204,6 +205,14 @@ def price_scope(conn: duckdb.DuckDBPyConnection, cfg: AscConfig, store: StoreCon
     return PriceScope(view.code, view.base_currency_code, global_currency)
 
 
+def _round_units(store: StoreConfig) -> int:
+    """The step prices are rounded to, in ten-thousandths: ``price.round_to``, or else the
+    marketplace currency's smallest unit (0.01; 1 for JPY), which is what Amazon shows."""
+    if store.price.round_to is not None:
+        return int(store.price.round_to * _UNITS)
+    return 10 ** (PRICE_DECIMALS - marketplace(store.marketplace).currency_decimals)
+
+
 def _store_params(store: StoreConfig, scope: PriceScope, computed_at: datetime) -> dict[str, Any]:
     rules = store.price
     rate_source = "magento" if rules.uses_magento_rate else None
@@ -220,7 +229,7 @@ def _store_params(store: StoreConfig, scope: PriceScope, computed_at: datetime) 
         "rate_decimals": RATE_DECIMALS,
         "adjust_percent": rules.adjust_percent,
         "adjust_amount": rules.adjust_amount,
-        "round_units": None if rules.round_to is None else int(rules.round_to * _UNITS),
+        "round_units": _round_units(store),
         "units": _UNITS,
         "unit": Decimal(1).scaleb(-PRICE_DECIMALS),
         "minimum_price": rules.minimum_price,

@@ -144,12 +144,17 @@ def test_condition_comes_from_the_store_default_and_handling_time_is_none_by_def
 # --- Price --------------------------------------------------------------------------------------
 
 
-def test_without_price_rules_the_listing_shows_the_magento_price_unchanged() -> None:
+def test_without_price_rules_the_listing_shows_the_magento_price_in_whole_cents() -> None:
     conn = warehouse()
     add_product(conn, "ODD", price=Decimal("9.995"))
+    add_product(conn, "EVEN", price=Decimal("12.34"))
     add_listing(conn, "us", "ODD")
-    row = desired(conn, store("us"))["us/ODD"]
-    assert row["price"] == row["calculated_price"] == row["magento_price"] == Decimal("9.995")
+    add_listing(conn, "us", "EVEN")
+    rows = desired(conn, store("us"))
+    row = rows["us/ODD"]
+    assert row["magento_price"] == Decimal("9.995")
+    assert row["price"] == row["calculated_price"] == Decimal("10.00")  # Amazon shows cents
+    assert rows["us/EVEN"]["price"] == Decimal("12.34")
     assert (row["currency"], row["currency_rate"], row["price_withheld_reason"]) == (
         "USD",
         None,
@@ -344,3 +349,16 @@ def test_every_column_of_the_desired_state_is_documented() -> None:
         "AND table_name = 'desired_listings' AND coalesce(comment, '') = ''"
     ).fetchall()
     assert missing == []
+
+
+def test_a_yen_price_is_rounded_to_whole_yen() -> None:
+    jp = store(
+        "jp",
+        marketplace="JP",
+        price=PriceRules(magento_currency="USD", currency_rate=Decimal("151.237")),
+    )
+    conn = warehouse()
+    add_product(conn, "MUG", price=Decimal("10.00"))
+    add_listing(conn, "jp", "MUG")
+    row = desired(conn, jp)["jp/MUG"]
+    assert (row["price"], row["currency"]) == (Decimal("1512"), "JPY")  # 1512.37 yen

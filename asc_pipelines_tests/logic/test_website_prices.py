@@ -125,9 +125,9 @@ def test_a_website_price_in_the_marketplace_currency_is_taken_as_it_is() -> None
 def test_without_a_website_price_the_global_one_is_converted_at_magentos_rate() -> None:
     uk = uk_store(price=PriceRules(currency_rate="magento"))
     rows = desired(a_uk_catalog(), website_config(uk))
-    # 20.00 USD x 0.791235 (Magento's 0.7912345678 to 6 decimals) = 15.8247 GBP
+    # 20.00 USD x 0.791235 (Magento's 0.7912345678 to 6 decimals) = 15.8247 GBP, shown in pence
     assert pricing(rows["uk/MUG"]) == (
-        Decimal("15.8247"),
+        Decimal("15.82"),
         Decimal("20.00"),
         "global",
         None,
@@ -239,7 +239,7 @@ def test_a_store_whose_website_has_no_view_takes_the_global_price() -> None:
     lost = store("uk", marketplace="UK", website="gone", price=PriceRules(currency_rate="magento"))
     row = desired(conn, website_config(lost))["uk/TEA"]
     assert (row["price"], row["price_source"], row["magento_currency"]) == (
-        Decimal("7.9124"),
+        Decimal("7.91"),
         "global",
         "USD",
     )
