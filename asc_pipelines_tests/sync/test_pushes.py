@@ -13,16 +13,16 @@ from asc_pipelines_tests.logic.tiny_warehouse import add_listing, store, warehou
 
 
 class WatchingAmazon:
-    """Answers getListingsItem with a product type and ACCEPTED to every patch; at each patch,
-    reads the outbox through another connection (which sees committed rows only)."""
+    """Names a product type for every listing searched and answers ACCEPTED to every patch; at
+    each patch, reads the outbox through another connection (which sees committed rows only)."""
 
     def __init__(self, other_connection: Any) -> None:
         self.other = other_connection
         self.seen: list[tuple[str, list[tuple[str, int]]]] = []
         self.patches: list[tuple[str, str, list[dict[str, Any]], bool]] = []
 
-    def get_listings_item(self, seller_id: str, sku: str, marketplace_id: str, **_: Any) -> dict:
-        return {"summaries": [{"marketplaceId": marketplace_id, "productType": "HOME"}]}
+    def product_types(self, seller_id: str, marketplace_id: str, skus: list[str]) -> dict:
+        return dict.fromkeys(skus, "HOME")
 
     def patch_listings_item(
         self, seller_id, sku, marketplace_id, product_type, patches, *, preview=False
