@@ -297,8 +297,23 @@ def _record_transport_failure(
     )
 
 
+SUMMARY_HEADERS = (
+    "store",
+    "mode",
+    "listings",
+    "accepted",
+    "valid (preview)",
+    "invalid",
+    "failed calls",
+    "feed messages",
+    "feeds read back",
+    "feeds ended unprocessed",
+    "stopped",
+)
+
+
 def summary_row(pushes: StorePushes) -> list[Any]:
-    """One store's line of the asset's summary table."""
+    """One store's line of the asset's summary table (``SUMMARY_HEADERS``)."""
     return [
         pushes.store_id,
         pushes.mode,
@@ -307,5 +322,8 @@ def summary_row(pushes: StorePushes) -> list[Any]:
         pushes.valid,
         pushes.invalid,
         pushes.failed_calls,
+        pushes.feeds.messages_sent,
+        pushes.feeds.processed,
+        len(pushes.feeds.ended),
         pushes.stopped or "",
     ]

@@ -49,6 +49,11 @@ def test_many_changes_go_as_one_feed_and_are_confirmed_by_the_report(pushing) ->
         ("us", "submitted", listings["us"]),
     ]
     assert set(_outbox(world, "us")) == {"sent"}
+    # The sending step counts the feed's messages as what it loaded this tick.
+    assert world.rows(
+        "SELECT store_id, rows_loaded, outcome FROM raw.store_fetches "
+        "WHERE dataset = 'amazon_listing_pushes' ORDER BY 1"
+    ) == [("uk", listings["uk"], "ok"), ("us", listings["us"], "ok")]
 
     world.server.app.clock.advance(FEED_SECONDS)
     world.tick()  # the feeds are done: read back by messageId

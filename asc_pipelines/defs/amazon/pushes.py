@@ -15,7 +15,7 @@ from asc_pipelines.defs.resources import AmazonCredentials, AscSettings
 from asc_pipelines.sync.clients import spapi_client, tick_guard
 from asc_pipelines.sync.publishing import SUMMARY_HEADERS as OFFER_HEADERS
 from asc_pipelines.sync.publishing import publish_store, summary_columns
-from asc_pipelines.sync.pushes import push_store, summary_row
+from asc_pipelines.sync.pushes import SUMMARY_HEADERS, push_store, summary_row
 from asc_pipelines.sync.tick_time import fetch_time
 from asc_pipelines.warehouse.records import record_fetch
 from asc_pipelines.warehouse.schema import ensure_schema
@@ -39,7 +39,10 @@ def amazon_listing_pushes(
     patch per listing (quantity and price together), most urgent first, at most
     ``push.max_patches_per_tick`` listings, each recorded as ``sent`` before the call.
     ``ACCEPTED`` changes wait for a later listings snapshot to be confirmed; ``INVALID`` ones
-    are a ``push_rejected`` sync issue.
+    are a ``push_rejected`` sync issue. In ``live``, at least ``push.feed_threshold`` listings
+    due go as one ``JSON_LISTINGS_FEED`` instead, followed across ticks (``getFeed`` once a
+    tick, its processing report read back by messageId; given up after
+    ``push.feed_give_up_minutes``, its changes then patched).
 
     With ``push.publish: true``, after its listing changes a store lists its Ready to List
     products with an ASIN, oldest first, one ``putListingsItem`` each
@@ -53,7 +56,7 @@ def amazon_listing_pushes(
         context.log.warning("ASC_PUSH_PAUSED is set: nothing is sent to Amazon this tick")
     guard = tick_guard(context.run.run_id, cfg)
     rows = []
-    offers_sent = 0
+    offers_sent = feed_messages = 0
     with duckdb.get_connection() as conn:
         ensure_schema(conn)
         # Alone (no fetch in this run), the sends are stamped at the last recorded tick, so
@@ -79,6 +82,7 @@ def amazon_listing_pushes(
                 run_id=context.run.run_id,
             )
             offers_sent += offers.offers
+            feed_messages += pushes.feeds.messages_sent
             rows.append([*summary_row(pushes), *summary_columns(offers)])
             errors = [*pushes.errors, *offers.errors]
             for error in errors:
@@ -91,8 +95,10 @@ def amazon_listing_pushes(
                 run_id=context.run.run_id,
                 store_id=store.id,
                 dataset=DATASET,
-                outcome="failed" if pushes.failed_calls or offers.failed_calls or stopped else "ok",
-                rows_loaded=pushes.listings + offers.offers,
+                outcome="failed"
+                if pushes.failed_calls or offers.failed_calls or pushes.feeds.errors or stopped
+                else "ok",
+                rows_loaded=pushes.listings + pushes.feeds.messages_sent + offers.offers,
                 rows_rejected=pushes.invalid + offers.invalid,
                 seconds=time.monotonic() - started,
                 message=stopped or (errors[0] if errors else None),
@@ -102,19 +108,10 @@ def amazon_listing_pushes(
         metadata={
             "paused": paused,
             "listings_sent": sum(row[2] for row in rows),
+            "feed_messages_sent": feed_messages,
             "offers_sent": offers_sent,
             "summary": markdown_table(
-                [
-                    "store",
-                    "mode",
-                    "listings",
-                    "accepted",
-                    "valid (preview)",
-                    "invalid",
-                    "failed calls",
-                    "stopped",
-                    *OFFER_HEADERS,
-                ],
+                [*SUMMARY_HEADERS, *OFFER_HEADERS],
                 rows,
             ),
         }
