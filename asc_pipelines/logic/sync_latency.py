@@ -9,8 +9,9 @@ Read from ``core.listing_outbox`` after every tick, as of the tick's time by the
   ``updated_at``: a stock change through MSI source items does not move it, a later edit of any
   attribute overwrites it, and a change of the store's price rule in asc.yaml has none. So the
   latency leaves out the time until the next tick (at most its interval, five minutes).
-- ``reporting.sync_latency_trend``: per store and UTC day, the median and 95th percentile
-  (interpolated) of the latencies of the changes confirmed that day, how many changes were seen,
+- ``reporting.sync_latency_trend``: per store and UTC day, of quantity and price changes (a new
+  listing's time to publish, attribute ``offer``, is in ``reporting.sync_latency`` only), the
+  median and 95th percentile (interpolated) of the latencies of the changes confirmed that day, how many changes were seen,
   confirmed and superseded, and how many were still waiting at the end of the day. A change that
   is never confirmed has no latency: it is counted as waiting (in a live store a ``slow_sync`` issue
   names it), never hidden in a percentile. Once old settled changes are purged from the outbox
@@ -56,6 +57,7 @@ days AS (
         CAST(timezone('UTC', superseded_at) AS DATE) AS superseded_day,
         (epoch(confirmed_at) - epoch(first_seen_at)) / 60.0 AS latency_minutes
     FROM changes
+    WHERE attribute IN ('quantity', 'price')  -- a new listing's time to publish is not sync
 ),
 -- A trend rebuilt from a day on continues the rows kept before it (days whose changes were
 -- purged from the outbox); rebuilt whole, nothing is kept and it starts at the first change.

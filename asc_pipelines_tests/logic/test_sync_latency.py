@@ -143,3 +143,19 @@ def test_as_of_an_earlier_tick_a_later_confirmation_has_not_happened(
 
 def test_an_empty_outbox_makes_empty_tables(conn: duckdb.DuckDBPyConnection) -> None:
     assert refresh_sync_latency(conn, as_of=AS_OF) == (0, 0)
+
+
+def test_a_new_listings_time_to_publish_is_kept_per_change_but_not_in_the_trend(
+    conn: duckdb.DuckDBPyConnection,
+) -> None:
+    change(conn, seen=DAY + timedelta(hours=1), confirmed_after=10)
+    offer = change(conn, seen=DAY + timedelta(hours=1), confirmed_after=300)
+    conn.execute("UPDATE core.listing_outbox SET attribute = 'offer' WHERE change_id = ?", [offer])
+
+    refresh_sync_latency(conn, as_of=AS_OF)
+
+    per_change = conn.execute(
+        "SELECT attribute, latency_minutes FROM reporting.sync_latency ORDER BY 1"
+    ).fetchall()
+    assert per_change == [("offer", 300.0), ("quantity", 10.0)]
+    assert _trend(conn)[("us", DAY.date())][:4] == (1, 1, 0, 10.0)
