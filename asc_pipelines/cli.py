@@ -101,6 +101,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             server.base_url,
             rate_scale=args.rate_scale,
             push_mode=args.push,
+            publish=args.publish,
         )
         print(f"wrote {path}: run `asc sync --config {path}` in this or another shell")
     _print_env(sandbox_env(world_stores(world)))
@@ -231,6 +232,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             server.base_url,
             rate_scale=DEMO_RATE_SCALE,
             push_mode=args.push,
+            publish=args.publish,
         )
         if args.ticks > 1:
             print(
@@ -292,6 +294,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
             server.base_url,
             rate_scale=DEMO_RATE_SCALE,
             push_mode=args.push,
+            publish=args.publish,
         )
         env = {
             **os.environ,
@@ -367,6 +370,12 @@ def build_parser() -> argparse.ArgumentParser:
             default="off",
             help=f"push.mode of every store in {where} (live: listing changes are sent to the "
             "local sandbox and confirmed by a later tick)",
+        )
+        p.add_argument(
+            "--publish",
+            action="store_true",
+            help=f"push.publish: true for every store in {where} (Ready to List products with an "
+            "ASIN are listed; needs --push)",
         )
 
     def demo_world_options(p: argparse.ArgumentParser) -> None:
@@ -493,6 +502,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "publish", False) and args.push == "off":
+        print(
+            "error: --publish lists products only with a --push mode other than off",
+            file=sys.stderr,
+        )
+        return 2
     return int(args.func(args))
 
 

@@ -61,12 +61,15 @@ def sandbox_config(
     report_wait_seconds: float = 60.0,
     report_poll_seconds: float = 0.5,
     push_mode: str = "off",
+    publish: bool = False,
 ) -> dict[str, Any]:
     """An ``asc.yaml`` (as a dict) pointing every store and Magento at the sandbox.
 
     ``push_mode`` other than ``off`` writes ``push: {mode: ...}`` for every store, so the demo
-    can change the sandbox's listings and show them confirmed; it is refused unless
-    ``base_url`` is on this machine (only a local sandbox is ever sent changes this way).
+    can change the sandbox's listings and show them confirmed, and ``publish`` adds
+    ``publish: true`` (Ready to List products listed); both are refused unless ``base_url`` is
+    on this machine (only a local sandbox is ever sent changes this way), and ``publish`` needs
+    a ``push_mode`` other than ``off``.
     """
     if push_mode not in PUSH_MODES:
         raise ValueError(f"push mode must be one of {', '.join(PUSH_MODES)}, not {push_mode!r}")
@@ -74,7 +77,11 @@ def sandbox_config(
         raise ValueError(
             f"push mode {push_mode!r} is only written for a sandbox on this machine, not {base_url}"
         )
+    if publish and push_mode == "off":
+        raise ValueError("publishing needs a push mode other than off")
     push = {"push": {"mode": push_mode}} if push_mode != "off" else {}
+    if publish:
+        push["push"]["publish"] = True
     stores = world_stores(world_dir)
     # A world whose magento/stores.json makes prices per website, or in another currency than
     # a store's marketplace, is read that way (a world without it: nothing added).

@@ -150,6 +150,24 @@ def test_the_sandbox_config_turns_live_on_for_every_store_when_asked(tmp_path: P
     assert [store.push.mode for store in config.stores] == ["live", "live"]
 
 
+def test_the_sandbox_config_publishes_only_when_asked_and_only_with_a_push_mode(
+    tmp_path: Path,
+) -> None:
+    written = _written(tmp_path, "http://127.0.0.1:8123", push_mode="live", publish=True)
+    assert [store["push"] for store in written["stores"]] == [{"mode": "live", "publish": True}] * 2
+    assert [s.push.publish for s in load_config(tmp_path / "asc.yaml").stores] == [True, True]
+    with pytest.raises(ValueError, match="publishing needs a push mode other than off"):
+        _written(tmp_path / "again", "http://127.0.0.1:8123", publish=True)
+
+
+def test_demo_refuses_publish_without_a_push_mode(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(["demo", "--data-dir", str(tmp_path / "data"), "--publish"])
+    assert code == 2 and not (tmp_path / "data").exists()
+    assert "--publish lists products only with a --push mode" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("mode", ["live", "preview", "dry_run"])
 def test_a_push_mode_is_never_written_for_a_sandbox_off_this_machine(
     tmp_path: Path, mode: str
