@@ -151,7 +151,9 @@ WITH active_fbm AS (
     -- Compared with core.desired_listings only (issue 11: one definition of what Amazon should
     -- show; Magento's own price would flag every listing of a store selling in another currency).
     SELECT s.store_id, s.seller_sku, s.magento_sku,
-        l.price AS amazon_price, p.price AS magento_price,
+        l.price AS amazon_price,
+        -- The price desired_listings started from (the website's, with price_scope website).
+        coalesce(d.magento_price, p.price) AS magento_price, d.magento_currency,
         l.quantity AS amazon_qty,
         d.quantity AS desired_qty,
         d.price AS desired_price,
@@ -201,9 +203,11 @@ problems AS (
     SELECT store_id, 'price_mismatch' AS kind, seller_sku AS sku, seller_sku AS subject,
         'Amazon price ' || CAST(amazon_price AS VARCHAR)
             || CASE WHEN desired_price = magento_price
-                THEN ', Magento price ' || {money("magento_price")} || ' (product '
+                THEN ', Magento price ' || {money("magento_price")}
+                    || coalesce(' ' || magento_currency, '') || ' (product '
                 ELSE ', should be ' || {money("desired_price")} || ' ' || currency
-                    || ' (Magento price ' || {money("magento_price")} || ', product ' END
+                    || ' (Magento price ' || {money("magento_price")}
+                    || coalesce(' ' || magento_currency, '') || ', product ' END
             || magento_sku || ')' AS detail
     FROM active_fbm
     WHERE abs(amazon_price - desired_price) > $tolerance
@@ -229,7 +233,7 @@ problems AS (
             || CASE price_withheld_reason WHEN 'below_minimum_price' THEN 'below the minimum '
                 ELSE 'above the maximum ' END
             || 'price; not sent (Magento price ' || {money("magento_price")}
-            || ', product ' || magento_sku || ')'
+            || coalesce(' ' || magento_currency, '') || ', product ' || magento_sku || ')'
     FROM core.desired_listings
     WHERE price_withheld_reason IN ({_sql_list(OUT_OF_BOUNDS_REASONS)})
     UNION ALL

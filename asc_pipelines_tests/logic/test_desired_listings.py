@@ -281,7 +281,7 @@ def test_a_store_with_a_currency_rate_is_compared_in_the_marketplace_currency() 
     found = issues_after(conn, uk)
     assert set(found) == {("price_mismatch", "DRIFTED")}
     assert found[("price_mismatch", "DRIFTED")]["detail"] == (
-        "Amazon price 20.00, should be 16.00 GBP (Magento price 20.00, product DRIFTED)"
+        "Amazon price 20.00, should be 16.00 GBP (Magento price 20.00 USD, product DRIFTED)"
     )
 
 

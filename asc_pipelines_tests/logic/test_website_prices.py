@@ -264,7 +264,8 @@ def test_a_gbp_website_over_a_usd_base_is_compared_in_gbp_and_not_flagged() -> N
     assert rows["uk/TEA"]["currency"] == "GBP"
     assert ("price_mismatch", "TEA") not in found
     assert ("price_mismatch", "MUG") in found  # 20.00 USD at 0.791235 = 15.82 GBP, not 8.50
-    assert "should be 24.00 GBP" in found[("price_mismatch", "DRIFTED")]
+    # Judged against the website's own price, named in its currency.
+    assert "Magento price 24.00 GBP" in found[("price_mismatch", "DRIFTED")]
 
 
 def test_price_view_errors_name_the_store_and_key() -> None:
