@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 
@@ -78,6 +78,14 @@ FROM due JOIN listings USING (seller_sku)
 GROUP BY due.seller_sku, listings.priority, listings.first_seen_at
 ORDER BY listings.priority, listings.first_seen_at, due.seller_sku
 """
+
+
+class Outgoing(Protocol):
+    """What goes out in one call (a listing's changes, a new offer): the outbox changes it
+    settles, which the ``record_*`` functions update together."""
+
+    @property
+    def change_ids(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -133,13 +141,13 @@ def changes_to_send(
     ]
 
 
-def _ids(change: ListingChange) -> dict[str, Any]:
+def _ids(change: Outgoing) -> dict[str, Any]:
     return {"ids": list(change.change_ids)}
 
 
 def record_sending(
     conn: duckdb.DuckDBPyConnection,
-    change: ListingChange,
+    change: Outgoing,
     request: dict[str, Any],
     *,
     now: datetime,
@@ -156,7 +164,7 @@ def record_sending(
 
 def record_answer(
     conn: duckdb.DuckDBPyConnection,
-    change: ListingChange,
+    change: Outgoing,
     verdict: Verdict,
     *,
     preview: bool,
@@ -188,10 +196,10 @@ def record_answer(
 
 
 def record_refusal(
-    conn: duckdb.DuckDBPyConnection, change: ListingChange, reason: str, *, now: datetime
+    conn: duckdb.DuckDBPyConnection, change: Outgoing, reason: str, *, now: datetime
 ) -> None:
-    """A change that cannot be sent as it is (e.g. Amazon gives the listing no product type):
-    ``invalid`` with the reason, like a refusal by Amazon."""
+    """A change that cannot be sent as it is (Amazon gives the listing no product type, a price
+    a JSON number cannot carry exactly): ``invalid`` with the reason, like a refusal by Amazon."""
     conn.execute(
         "UPDATE core.listing_outbox SET status = 'invalid', updated_at = $now, "
         "last_verdict = 'INVALID', last_issues = $reason WHERE list_contains($ids, change_id)",
@@ -201,7 +209,7 @@ def record_refusal(
 
 def record_failure(
     conn: duckdb.DuckDBPyConnection,
-    change: ListingChange,
+    change: Outgoing,
     error: str,
     *,
     max_attempts: int,
@@ -227,7 +235,7 @@ def record_failure(
 
 def record_dry_run(
     conn: duckdb.DuckDBPyConnection,
-    change: ListingChange,
+    change: Outgoing,
     request: dict[str, Any],
     *,
     now: datetime,

@@ -10,13 +10,13 @@ Read from ``core.listing_outbox`` after every tick, as of the tick's time by the
   attribute overwrites it, and a change of the store's price rule in asc.yaml has none. So the
   latency leaves out the time until the next tick (at most its interval, five minutes).
 - ``reporting.sync_latency_trend``: per store and UTC day, of quantity and price changes (a new
-  listing's time to publish, attribute ``offer``, is in ``reporting.sync_latency`` only), the
-  median and 95th percentile (interpolated) of the latencies of the changes confirmed that day, how many changes were seen,
-  confirmed and superseded, and how many were still waiting at the end of the day. A change that
-  is never confirmed has no latency: it is counted as waiting (in a live store a ``slow_sync`` issue
-  names it), never hidden in a percentile. Once old settled changes are purged from the outbox
-  (``logic.outbox_purge``), the days before the purge horizon keep the rows computed while
-  their changes were there, and ``reporting.sync_latency`` holds the changes still kept.
+  listing's time to publish, attribute ``offer``, is in ``reporting.sync_latency`` only), the median
+  and 95th percentile (interpolated) of the latencies of the changes confirmed that day, how many
+  changes were seen, confirmed and superseded, and how many were still waiting at the end of the
+  day. A change that is never confirmed has no latency: it is counted as waiting (in a live store a
+  ``slow_sync`` issue names it), never hidden in a percentile. Once old settled changes are purged
+  from the outbox (``logic.outbox_purge``), the days before the purge horizon keep the rows computed
+  while their changes were there, and ``reporting.sync_latency`` holds the changes still kept.
 
 Set-based, one statement per table. No Dagster here.
 """

@@ -46,8 +46,7 @@ from asc_pipelines.sources.listings_feed import (
 from asc_pipelines.sources.spapi.client import SpApiClient
 from asc_pipelines.sources.spapi.feeds_api import Feed
 from asc_pipelines.sources.tick_guard import TickLimitReached
-from asc_pipelines.sync.stores import error_fields
-from asc_pipelines.warehouse.records import record_api_error
+from asc_pipelines.sync.stores import record_call_error
 from asc_pipelines.warehouse.transaction import transaction
 
 
@@ -73,16 +72,8 @@ def _record_error(
     now: datetime,
     run_id: str | None,
 ) -> str:
-    fields = error_fields(exc, operation)
-    record_api_error(
-        conn,
-        store_id=store.id,
-        operation=fields.operation,
-        http_status=fields.http_status,
-        code=fields.code,
-        message=fields.message,
-        occurred_at=now,
-        run_id=run_id,
+    fields = record_call_error(
+        conn, exc, store_id=store.id, default_operation=operation, occurred_at=now, run_id=run_id
     )
     return f"{fields.operation} {fields.http_status or ''} {fields.code}: {fields.message}"
 

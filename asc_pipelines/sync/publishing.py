@@ -31,18 +31,20 @@ from asc_pipelines.config import StoreConfig
 from asc_pipelines.logic.publishing import (
     NewOffer,
     offers_to_send,
+)
+from asc_pipelines.logic.pushes import (
+    Verdict,
+    issue_lines,
     record_answer,
     record_dry_run,
     record_failure,
     record_refusal,
     record_sending,
 )
-from asc_pipelines.logic.pushes import Verdict, issue_lines
 from asc_pipelines.sources.listing_patches import OFFER_ONLY_REQUIREMENTS, offer_only_attributes
 from asc_pipelines.sources.spapi.client import SpApiClient
 from asc_pipelines.sources.tick_guard import TickLimitReached
-from asc_pipelines.sync.stores import error_fields
-from asc_pipelines.warehouse.records import record_api_error
+from asc_pipelines.sync.stores import record_call_error
 
 PUT_OPERATION = "putListingsItem"
 CATALOG_OPERATION = "searchCatalogItems"
@@ -153,14 +155,11 @@ def _product_types(
             result.stopped = str(exc)
             return None
         except Exception as exc:  # the offers wait for the next tick, no attempt counted
-            fields = error_fields(exc, CATALOG_OPERATION)
-            record_api_error(
+            fields = record_call_error(
                 conn,
+                exc,
                 store_id=store.id,
-                operation=fields.operation,
-                http_status=fields.http_status,
-                code=fields.code,
-                message=fields.message,
+                default_operation=CATALOG_OPERATION,
                 occurred_at=now,
                 run_id=run_id,
             )
@@ -211,20 +210,17 @@ def _send(
         result.stopped = str(exc)
         return False
     except Exception as exc:  # a failed call is this offer's problem, not the tick's
-        fields = error_fields(exc, PUT_OPERATION)
+        fields = record_call_error(
+            conn,
+            exc,
+            store_id=store.id,
+            default_operation=PUT_OPERATION,
+            occurred_at=now,
+            run_id=run_id,
+        )
         message = f"{fields.http_status or ''} {fields.code}: {fields.message}".strip()
         record_failure(
             conn, offer, message, max_attempts=store.push.max_attempts, counted=True, now=now
-        )
-        record_api_error(
-            conn,
-            store_id=store.id,
-            operation=fields.operation,
-            http_status=fields.http_status,
-            code=fields.code,
-            message=fields.message,
-            occurred_at=now,
-            run_id=run_id,
         )
         result.failed_calls += 1
         result.errors.append(f"{offer.seller_sku} (new listing): {exc}")

@@ -41,8 +41,7 @@ from asc_pipelines.sources.listing_patches import price_patch, quantity_patch
 from asc_pipelines.sources.spapi.client import SpApiClient
 from asc_pipelines.sources.tick_guard import TickLimitReached
 from asc_pipelines.sync.listing_feeds import StoreFeeds, follow_feeds, send_feed
-from asc_pipelines.sync.stores import error_fields
-from asc_pipelines.warehouse.records import record_api_error
+from asc_pipelines.sync.stores import record_call_error
 
 PATCH_OPERATION = "patchListingsItem"
 NO_PRODUCT_TYPE = "Amazon gives this listing no product type (getListingsItem summaries)"
@@ -158,14 +157,11 @@ def _types_or_stop(
     except TickLimitReached as exc:
         result.stopped = str(exc)
     except Exception as exc:  # the store's sending waits for the next tick
-        fields = error_fields(exc, "searchListingsItems")
-        record_api_error(
+        record_call_error(
             conn,
+            exc,
             store_id=store.id,
-            operation=fields.operation,
-            http_status=fields.http_status,
-            code=fields.code,
-            message=fields.message,
+            default_operation="searchListingsItems",
             occurred_at=now,
             run_id=run_id,
         )
@@ -280,20 +276,17 @@ def _record_transport_failure(
     now: datetime,
     run_id: str | None,
 ) -> None:
-    fields = error_fields(exc, PATCH_OPERATION)
+    fields = record_call_error(
+        conn,
+        exc,
+        store_id=store.id,
+        default_operation=PATCH_OPERATION,
+        occurred_at=now,
+        run_id=run_id,
+    )
     message = f"{fields.http_status or ''} {fields.code}: {fields.message}".strip()
     record_failure(
         conn, change, message, max_attempts=store.push.max_attempts, counted=True, now=now
-    )
-    record_api_error(
-        conn,
-        store_id=store.id,
-        operation=fields.operation,
-        http_status=fields.http_status,
-        code=fields.code,
-        message=fields.message,
-        occurred_at=now,
-        run_id=run_id,
     )
 
 

@@ -97,6 +97,27 @@ def record_failure(
     run_id: str | None,
 ) -> str:
     """Keep a store's failed fetch in ``raw.api_errors`` and return its message."""
+    return record_call_error(
+        conn,
+        exc,
+        store_id=store_id,
+        default_operation=default_operation,
+        occurred_at=occurred_at,
+        run_id=run_id,
+    ).message
+
+
+def record_call_error(
+    conn: duckdb.DuckDBPyConnection,
+    exc: BaseException,
+    *,
+    store_id: str,
+    default_operation: str,
+    occurred_at: datetime,
+    run_id: str | None,
+) -> ErrorFields:
+    """Keep a store's failed call (a fetch, a send) in ``raw.api_errors``; returns what was
+    kept."""
     fields = error_fields(exc, default_operation)
     record_api_error(
         conn,
@@ -108,7 +129,7 @@ def record_failure(
         occurred_at=occurred_at,
         run_id=run_id,
     )
-    return fields.message
+    return fields
 
 
 def land(

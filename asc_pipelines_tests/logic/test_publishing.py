@@ -15,12 +15,14 @@ from asc_pipelines.logic.outbox import PRIORITY_OFFER, OutboxTick, refresh_outbo
 from asc_pipelines.logic.publishing import (
     NewOffer,
     offers_to_send,
+)
+from asc_pipelines.logic.pushes import (
+    Verdict,
     record_answer,
     record_dry_run,
     record_failure,
     record_sending,
 )
-from asc_pipelines.logic.pushes import Verdict
 from asc_pipelines.logic.sync_issues import ensure_sync_issue_schema, refresh_sync_issues
 from asc_pipelines.sync.publishing import put_body
 from asc_pipelines_tests.logic.test_outbox import LATER, TOLERANCE, want
