@@ -26,7 +26,9 @@ Kinds (each from current data every tick):
   seller SKU, or ``"<magento sku> (ready to list)"`` for a product not listed yet.
 - ``push_rejected``: a change of ``core.listing_outbox`` Amazon answered ``INVALID`` (it stays
   ``invalid``, not resent, until the desired value changes or Amazon shows it); subject
-  ``"<seller sku> <attribute>"``, the detail Amazon's issues.
+  ``"<seller sku> <attribute>"``, the detail Amazon's issues. In ``preview``, a change Amazon's
+  validation answered ``INVALID`` is one too ("Amazon would refuse (preview)"): what going live
+  would be refused, said before it is.
 - ``push_failed``: a change given up after ``push.max_attempts`` sends: calls that kept failing,
   or sends Amazon accepted but no later listings snapshot showed.
   Both cover new listings of Ready to List products too (attribute ``offer``, subject
@@ -237,20 +239,24 @@ problems AS (
     FROM core.desired_listings
     WHERE price_withheld_reason IN ({_sql_list(OUT_OF_BOUNDS_REASONS)})
     UNION ALL
-    SELECT store_id, CASE status WHEN 'invalid' THEN 'push_rejected' ELSE 'push_failed' END,
+    SELECT store_id, CASE status WHEN 'failed' THEN 'push_failed' ELSE 'push_rejected' END,
         seller_sku, seller_sku || ' ' || attribute,
         CASE WHEN status = 'invalid' AND last_verdict = 'REFUSED' THEN 'not sent: '
-            WHEN status = 'invalid' THEN 'Amazon refused ' ELSE 'gave up sending ' END
+            WHEN status = 'invalid' THEN 'Amazon refused '
+            WHEN status = 'pending' THEN 'Amazon would refuse (preview) '
+            ELSE 'gave up sending ' END
             || CASE attribute WHEN 'offer' THEN 'new listing on ASIN ' || value
                 ELSE attribute || ' ' || value END
             || ' (Amazon shows ' || coalesce(amazon_value, 'none') || '): '
             -- a refusal's reason is Amazon's issues; a give-up's is why it stopped (a failing
             -- call, or sends Amazon accepted but never showed), not an earlier answer's warnings
-            || CASE status WHEN 'invalid' THEN coalesce(last_issues, last_error, 'no reason given')
-                ELSE coalesce(last_error, last_issues, 'no reason given') END
+            || CASE status WHEN 'failed' THEN coalesce(last_error, last_issues, 'no reason given')
+                ELSE coalesce(last_issues, last_error, 'no reason given') END
             || CASE status WHEN 'failed' THEN ' (' || attempts || ' attempts)' ELSE '' END
     FROM core.listing_outbox
+    -- A preview Amazon answered INVALID is what going live would be refused: said now.
     WHERE status IN ('invalid', 'failed')
+        OR (status = 'pending' AND checked_mode = 'preview' AND last_verdict = 'INVALID')
     UNION ALL
     SELECT store_id, 'slow_sync', seller_sku, seller_sku || ' ' || attribute,
         attribute || ' ' || value || ' not shown by Amazon '

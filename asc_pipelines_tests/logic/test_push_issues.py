@@ -86,3 +86,23 @@ def test_a_change_given_up_after_accepted_sends_says_why_not_an_earlier_warning(
     detail = conn.execute("SELECT detail FROM core.sync_issues").fetchone()[0]
     assert "no listings snapshot 30 minutes after the last send showed it" in detail
     assert "99001" not in detail
+
+
+def test_a_preview_amazon_answered_invalid_says_what_going_live_would_be_refused() -> None:
+    conn = _warehouse()
+    add_listing(conn, "us", "A", price=10, quantity=5)
+    add_listing(conn, "us", "B", price=10, quantity=5)
+    want(conn, "A", quantity=5, price="12.00")
+    want(conn, "B", quantity=5, price="12.00")
+    tick(conn)
+    conn.execute(
+        "UPDATE core.listing_outbox SET checked_mode = 'preview', last_verdict = CASE seller_sku "
+        "WHEN 'A' THEN 'INVALID' ELSE 'VALID' END, "
+        "last_issues = 'ERROR 4000001 [purchasable_offer]: the provided value is invalid'"
+    )
+
+    refresh_sync_issues(conn, now=NOW, store_ids=["us"])
+
+    assert _issues(conn) == [("push_rejected", "A price", "error", None)]  # not B: VALID
+    detail = conn.execute("SELECT detail FROM core.sync_issues").fetchone()[0]
+    assert detail.startswith("Amazon would refuse (preview) price 12.0000 (Amazon shows 10.00)")
