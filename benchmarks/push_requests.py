@@ -40,6 +40,7 @@ SENDING = (
     "createFeed",
     "getFeed",
     "getFeedDocument",
+    "downloadReportDocument",  # a feed's processing report (report downloads are subtracted)
     "cancelFeed",
 )
 
