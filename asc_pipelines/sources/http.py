@@ -19,6 +19,7 @@ import requests
 
 from asc_pipelines.sources.errors import SourceError
 from asc_pipelines.sources.tick_guard import TickGuard, TickLimitReached
+from asc_pipelines.sources.waits import waiting
 
 USER_AGENT = f"asc_pipelines/0.1 (Language=Python/{platform.python_version()})"
 BACKOFF_CAP_SECONDS = 60.0
@@ -89,7 +90,8 @@ def call_with_retries(
                 raise TickLimitReached(
                     guard.deadline_message(operation, str(exc)), operation=operation, deadline=True
                 ) from None
-            sleep(delay)
+            with waiting():
+                sleep(delay)
             continue
         if guard is not None and host:
             guard.note_answered(host)

@@ -29,6 +29,7 @@ from asc_pipelines.sources.download import DEFAULT_REPORT_CHARSET, DownloadedRep
 from asc_pipelines.sources.errors import SourceError
 from asc_pipelines.sources.spapi.client import SpApiClient
 from asc_pipelines.sources.tick_guard import TickLimitReached
+from asc_pipelines.sources.waits import waiting
 from asc_pipelines.warehouse.records import record_api_error
 from asc_pipelines.warehouse.report_requests import (
     ReportRequest,
@@ -124,7 +125,8 @@ def advance_report(
         if remaining <= 0:
             notes.append(f"report {request.report_id} still {request.status}; next tick continues")
             return ReportOutcome("pending", request, None, "; ".join(notes))
-        sleep(min(poll_seconds, remaining))
+        with waiting():
+            sleep(min(poll_seconds, remaining))
 
     if not request.document_id:
         raise SourceError(f"report {request.report_id} is DONE but has no reportDocumentId")

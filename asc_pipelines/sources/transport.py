@@ -30,6 +30,7 @@ import urllib3
 from asc_pipelines.sources.errors import SourceError
 from asc_pipelines.sources.http import ServerClock, call_with_retries, new_session
 from asc_pipelines.sources.tick_guard import TickGuard, host_of
+from asc_pipelines.sources.waits import waiting
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Transport failures worth another try: no response, a timeout, or a body cut short.
@@ -163,7 +164,7 @@ class Transport:
         gets its JSON or None. ``pacing`` is held while the request is on the wire (a rate
         bucket); ``request`` goes to `requests.Session.request`."""
         try:
-            with pacing or nullcontext():
+            with waiting(), pacing or nullcontext():
                 response = self.session.request(
                     method, url, timeout=self.guard.timeout(self.timeout), **request
                 )
@@ -196,9 +197,12 @@ class Transport:
         connection that fails while the body is read is a transport failure too. The answer's
         ``Date`` is not observed: a document store's clock is not the API's."""
         try:
-            with self.session.get(
-                url, stream=True, timeout=self.guard.timeout(self.timeout), **request
-            ) as response:
+            with (
+                waiting(),
+                self.session.get(
+                    url, stream=True, timeout=self.guard.timeout(self.timeout), **request
+                ) as response,
+            ):
                 if response.status_code != 200:
                     raise dialect.error_answer(
                         operation, response, None, response.status_code in RETRYABLE_STATUSES
