@@ -34,8 +34,8 @@ format: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/dagster definitions validate -w workspace.yaml
 
-bench: $(STAMP)  ## large-scale measurements (not part of the test suite)
-	$(BIN)/python benchmarks/generate_world.py --products 1000000 --stores 2
+bench: $(STAMP)  ## asc bench on the demo world at Amazon's rates (not part of the test suite)
+	$(BIN)/asc bench --products 2000 --stores 3 --change-rate 0.01 --ticks 3 --rate-scale 1 --json asc_data/bench/demo.json
 
 clean:
 	rm -rf asc_data .pytest_cache .ruff_cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import signal
 import subprocess
@@ -430,6 +431,44 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dev.set_defaults(func=cmd_dev)
 
+    bench = commands.add_parser(
+        "bench",
+        help="measure a cold tick and incremental ones against a served world (not a test)",
+        formatter_class=formatter,
+    )
+    bench.add_argument("--products", type=int, default=DEMO_PRODUCTS, help="products in the world")
+    bench.add_argument("--stores", type=int, default=DEMO_STORES, help="Amazon stores in it")
+    bench.add_argument(
+        "--change-rate",
+        type=float,
+        default=0.01,
+        help="share of the products changed before each incremental tick",
+    )
+    bench.add_argument("--ticks", type=int, default=3, help="incremental ticks after the cold one")
+    bench.add_argument(
+        "--rate-scale",
+        type=float,
+        default=1.0,
+        help="Amazon's published rates times this (1: Amazon's own)",
+    )
+    bench.add_argument("--seed", type=int, default=7, help="seed of the world and its changes")
+    bench.add_argument(
+        "--report-delay", type=float, default=2.0, help="seconds a report takes to be DONE"
+    )
+    bench.add_argument(
+        "--work-dir",
+        default=None,
+        help="where worlds (kept and reused) and runs go; default: <data dir>/bench",
+    )
+    bench.add_argument("--json", help="also write every figure to this JSON file")
+    bench.add_argument(
+        "--no-baselines",
+        action="store_true",
+        help="skip the report-decode and bare-DuckDB comparisons",
+    )
+    data_dir_option(bench)
+    bench.set_defaults(func=cmd_bench)
+
     sync = commands.add_parser(
         "sync", help="run one sync tick through Dagster, in this process", formatter_class=formatter
     )
@@ -498,6 +537,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(func=cmd_serve)
     return parser
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """``asc bench``: see ``asc_pipelines.bench``."""
+    from asc_pipelines.bench.report import bench_report
+    from asc_pipelines.bench.table import render
+    from asc_pipelines.bench.ticks import BenchOptions
+
+    work = Path(args.work_dir) if args.work_dir else _data_dir(args) / "bench"
+    options = BenchOptions(
+        products=args.products,
+        stores=args.stores,
+        change_rate=args.change_rate,
+        ticks=args.ticks,
+        rate_scale=args.rate_scale,
+        seed=args.seed,
+        report_delay=args.report_delay,
+        work_dir=work.resolve(),
+    )
+    problems = options.problems()
+    if problems:
+        print("error: " + "; ".join(problems), file=sys.stderr)
+        return 2
+    report = bench_report(options, baselines=not args.no_baselines, log=print)
+    print()
+    print(render(report))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+        print(f"\nwrote {args.json}")
+    return 0 if all(tick["success"] for tick in report["ticks"]) else 1
 
 
 def main(argv: list[str] | None = None) -> int:
