@@ -297,10 +297,14 @@ def run_bench(options: BenchOptions, *, log: Any = print) -> dict[str, Any]:
     data = options.work_dir / f"run-{os.getpid()}-{int(time.time())}"
     served = ServedWorld(world, options)
     log(f"sandbox serving it at {served.base_url}")
+    borrowed: list[str] = []
     try:
         config = _bench_config(data / "bench.yaml", world, served.base_url, options)
+        # The sandbox's dummy credentials, for this run only.
         for name, value in load_config(config).env_defaults.items():
-            os.environ.setdefault(name, value)
+            if name not in os.environ:
+                os.environ[name] = value
+                borrowed.append(name)
         defs = build_definitions(config_file=config, data_directory=data)
         instance = dg.DagsterInstance.ephemeral()
         ticks = []
@@ -340,6 +344,8 @@ def run_bench(options: BenchOptions, *, log: Any = print) -> dict[str, Any]:
             )
     finally:
         served.stop()
+        for name in borrowed:
+            os.environ.pop(name, None)
     return {
         "options": {**asdict(options), "work_dir": str(options.work_dir)},
         "world": str(world),
