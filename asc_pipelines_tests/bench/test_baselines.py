@@ -226,7 +226,7 @@ def test_floor_on_a_warehouse_after_a_sync_tick(
             "(SELECT count(*) FROM core.sync_issue_events)"
         ).fetchall()
 
-    result = classification_floor(warehouse, config, work_dir=tmp_path / "work")
+    result = classification_floor(warehouse, config, repeats=2, work_dir=tmp_path / "work")
 
     assert result.stores == 2 and result.products >= 200
     assert result.listings == result.listing_rows == listings > 0
