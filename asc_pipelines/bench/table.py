@@ -102,12 +102,12 @@ def _baselines(report: dict[str, Any]) -> list[str]:
     lines = []
     decode = baselines.get("report_decode")
     if decode:
+        ours, theirs = decode["ours"], decode["baseline"]
         lines.append(
-            "listings report decode + load: ours {ours_seconds:.2f}s / {ours_peak_mib:.0f} MiB, "
-            "PSA-style {baseline_seconds:.2f}s / {baseline_peak_mib:.0f} MiB: "
-            "{time_ratio:.1f}x faster at {memory_ratio:.2f} of its memory ({rows:,} rows)".format(
-                **decode
-            )
+            f"listings report decode + load ({ours['rows']:,} rows): ours {ours['seconds']:.2f}s"
+            f" / {ours['peak_mib']:.0f} MiB, PSA-style {theirs['seconds']:.2f}s / "
+            f"{theirs['peak_mib']:.0f} MiB: {decode['time_ratio']:.1f}x faster at "
+            f"{decode['memory_ratio']:.2f} of its memory"
         )
     floor = baselines.get("classification_floor")
     if floor:
