@@ -8,8 +8,11 @@ Routes:
   (``downloadReportDocument``).
 - ``PUT /_sandbox/uploads/<id>``: feed document uploads, S3 style (``uploadFeedDocument``).
 - ``/rest/...``: Magento 2 REST, delegated to ``magento_api.MagentoSandbox``.
-- ``/_sandbox/advance``, ``/_sandbox/state``, ``/_sandbox/faults``, ``/_sandbox/requests``: the
-  control endpoints (``requests``: the request log, ``?operation=a,b`` to filter; DELETE clears).
+- ``/_sandbox/advance``, ``/_sandbox/state``, ``/_sandbox/faults``, ``/_sandbox/requests``,
+  ``/_sandbox/change``: the control endpoints (``requests``: the request log with each answer's
+  serving seconds, ``?operation=a,b`` to filter, ``?summary=1`` for counters per operation instead
+  of entries; DELETE clears both; ``change``: ``{"rate": R}`` changes that share of the products at
+  once, for ``asc bench``, see ``bench_changes``).
 
 Listing changes accepted by the write operations are applied ``write_delay_seconds`` of sandbox
 time after they were submitted (``listings_writes``), feeds are processed ``feed_delay_seconds``
@@ -39,6 +42,7 @@ from werkzeug.http import http_date
 from werkzeug.wrappers import Request, Response
 
 from asc_pipelines.sandbox.amazon_state import AmazonState
+from asc_pipelines.sandbox.bench_changes import ChangeRequest, change_products
 from asc_pipelines.sandbox.catalog_api import CatalogApi
 from asc_pipelines.sandbox.clock import SandboxClock
 from asc_pipelines.sandbox.documents import DOCUMENTS_PATH, DocumentStore, s3_error
@@ -52,7 +56,7 @@ from asc_pipelines.sandbox.magento_api import MagentoSandbox
 from asc_pipelines.sandbox.magento_evolve import evolve_magento
 from asc_pipelines.sandbox.ratelimit import RateLimiter
 from asc_pipelines.sandbox.reports_api import ReportsApi
-from asc_pipelines.sandbox.request_log import LoggedRequest, RequestLog
+from asc_pipelines.sandbox.request_log import RequestLog
 from asc_pipelines.sandbox.responses import json_response, quota_exceeded, spapi_error
 from asc_pipelines.sandbox.spapi_app import SpApi
 from asc_pipelines.sandbox.world import load_world
@@ -110,6 +114,7 @@ class SandboxApp:
         world = load_world(Path(world_dir))
         self.seed = seed
         self.tick = 0
+        self.changes = 0  # calls of change_products so far
         self.lock = threading.RLock()
         self.clock = SandboxClock(world.now, clock_mode)
         self.faults = FaultInjector()
@@ -169,6 +174,26 @@ class SandboxApp:
                     self.magento, seed=self.seed, tick=self.tick, minutes=minutes, now=now
                 ),
             }
+
+    def change_products(
+        self, rate: float, *, seed: int | None = None, details: bool = False
+    ) -> dict[str, Any]:
+        """Change ``rate`` of the Magento products at once (``bench_changes``), stamped with the
+        clock's now, which does not move; returns counts per kind (and every SKU if ``details``).
+        The random stream is ``(seed or the sandbox's seed, number of this call)``."""
+        with self.lock:
+            now = self.clock.now()
+            self._catch_up(now)
+            summary = change_products(
+                self.amazon,
+                self.magento,
+                rate=rate,
+                seed=self.seed if seed is None else seed,
+                number=self.changes + 1,
+                now=now,
+            )
+            self.changes = summary.number
+        return summary.to_json(details)
 
     def state(self) -> dict[str, Any]:
         """What ``GET /_sandbox/state`` shows: clock, tick, stores and their counts."""
@@ -240,16 +265,24 @@ class SandboxApp:
         if operation is None:
             return handler(request)
         arrived = self.clock.now()
+        # A latency fault's sleep is the slow Amazon the client sees, not the sandbox's own work:
+        # the serving time starts after it.
+        latency = self.faults.take(operation, "latency")
+        if latency is not None and latency.seconds:
+            time.sleep(latency.seconds)
+        started = self.request_log.begin()
+        status: int | None = 500  # what werkzeug answers if the handler fails
         try:
             response = self._faulty(request, operation, family, handler)
+            status = response.status_code
         except ConnectionResetError:
-            self._log(arrived, operation, request, None)
+            status = None
             raise
-        self._log(arrived, operation, request, response.status_code)
+        finally:
+            self.request_log.finish(
+                started, arrived, operation, request.method, request.path, status
+            )
         return response
-
-    def _log(self, at: datetime, operation: str, request: Request, status: int | None) -> None:
-        self.request_log.record(LoggedRequest(at, operation, request.method, request.path, status))
 
     def _faulty(
         self,
@@ -258,9 +291,6 @@ class SandboxApp:
         family: str,
         handler: Callable[[Request], Response],
     ) -> Response:
-        latency = self.faults.take(operation, "latency")
-        if latency is not None and latency.seconds:
-            time.sleep(latency.seconds)
         if self.faults.take(operation, "reset") is not None:
             _reset_connection(request.environ)
         status = self.faults.take(operation, "status")
@@ -336,6 +366,11 @@ class SandboxApp:
                 return self._faults_endpoint(request, body)
             if name == "requests":
                 return self._requests_endpoint(request)
+            if name == "change" and request.method == "POST":
+                change = ChangeRequest.from_json(body)
+                return json_response(
+                    200, self.change_products(change.rate, seed=change.seed, details=change.details)
+                )
         except (TypeError, ValueError) as error:
             return json_response(400, {"error": str(error)})
         return json_response(404, {"error": f"no control endpoint {request.method} {request.path}"})
@@ -372,6 +407,8 @@ class SandboxApp:
             for name in raw.split(",")
             if name.strip()
         }
+        if request.args.get("summary", "") not in ("", "0", "false"):
+            return json_response(200, {"summary": self.request_log.summary(wanted or None)})
         entries = self.request_log.entries(wanted or None)
         return json_response(200, {"requests": [entry.to_json() for entry in entries]})
 
