@@ -223,6 +223,7 @@ class SandboxApp:
                 "now": self.clock.now().isoformat(),
                 "clock_mode": self.clock.mode,
                 "tick": self.tick,
+                "changes": self.changes,
                 "seed": self.seed,
                 "rate_scale": self.limiter.rate_scale,
                 "stores": stores,

@@ -21,13 +21,15 @@ distinct Magento products (at least one) and changes each in one of these ways:
 - ``amazon_delete``: in one store the listing is deleted: it leaves the report and the Listings
   Items API.
 
-A product a kind cannot apply to (no price, no source item, not listed on Amazon, an Amazon
-listing with no quantity) is changed another way instead, so exactly the asked number of products
-change. Prices changed globally can be hidden at a store view that has its own price (website
-price scope), as in Magento. Everything is stamped with the sandbox clock's current time; the
-clock itself does not move (the benchmark moves it with ``advance``). The random choices come only
-from ``(seed, n)`` where ``n`` counts the calls, so the same seed and the same sequence of calls
-always change the same products in the same way.
+A product a kind cannot apply to is changed another way instead, so exactly the asked number of
+products change: a product no store lists gets a Magento kind (drawn in the Magento kinds'
+proportions), an Amazon listing without a merchant quantity gets a price change and the other way
+round, a product without a source item (a configurable parent) or a website to leave gets a price
+change, and one without a price a status change. Prices changed globally can be hidden at a
+store view that has its own price (website price scope), as in Magento. Everything is stamped
+with the sandbox clock's current time; the clock itself does not move (the benchmark moves it
+with ``advance``). The random choices come only from ``(seed, n)`` where ``n`` counts the calls,
+so the same seed and the same sequence of calls always change the same products in the same way.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ CHANGE_KINDS: dict[str, int] = {
     "amazon_delete": 2,
 }
 AMAZON_KINDS = frozenset({"amazon_price", "amazon_quantity", "amazon_delete"})
+MAGENTO_KINDS = {kind: weight for kind, weight in CHANGE_KINDS.items() if kind not in AMAZON_KINDS}
 PRICE_STEPS = (-0.05, -0.02, 0.02, 0.05)
 
 
@@ -191,7 +194,8 @@ class _Change:
             done = self._amazon(row, kind)
             if done is not None:
                 return done
-            kind = "magento_price"
+            # Not listed on Amazon: a Magento change instead, in the Magento kinds' proportions.
+            kind = self.rng.choices(list(MAGENTO_KINDS), weights=list(MAGENTO_KINDS.values()))[0]
         if kind == "magento_stock" and self._stock(row):
             return kind, None
         if kind == "magento_website" and self._website(row):
@@ -316,11 +320,11 @@ def _listing_price(state: StoreState, listing: Listing, rng: random.Random) -> b
 
 
 def _listing_quantity(state: StoreState, listing: Listing, rng: random.Random) -> bool:
-    """A merchant-fulfilled listing's quantity goes up or down (never to zero: a sold-out
-    listing's status is Amazon's to change, not this benchmark's)."""
+    """A merchant-fulfilled listing in stock gets more or fewer units, never none: whether a
+    listing is buyable is Amazon's to decide, not this benchmark's, so its status stays."""
     text = state.cell(listing, "quantity").strip()
     is_fbm = (state.cell(listing, "fulfillment-channel") or FBM_CHANNEL) == FBM_CHANNEL
-    if not is_fbm or not text.isdigit():
+    if not is_fbm or not text.isdigit() or int(text) <= 0:
         return False
     old = int(text)
     new = old + rng.randint(1, 20) if old <= 3 else old - rng.randint(1, min(old - 1, 5))

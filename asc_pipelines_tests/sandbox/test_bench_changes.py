@@ -148,7 +148,8 @@ def test_a_tiny_rate_still_changes_one_product_and_the_clock_stays(served: Sandb
     assert answer["changed_products"] == 1
     assert "details" not in answer
     assert served.clock.now() == before
-    assert served.app.tick == 0
+    state = requests.get(f"{served.base_url}/_sandbox/state", timeout=5).json()
+    assert (state["tick"], state["changes"]) == (0, 1)
 
 
 def test_stock_only_changes_show_in_source_items_and_leave_updated_at_alone(
