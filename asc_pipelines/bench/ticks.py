@@ -250,13 +250,10 @@ def _requests(served: ServedWorld) -> tuple[dict[str, dict[str, int]], float | N
     serving: float | None = None
     summary = answer.get("summary") if isinstance(answer, dict) else None
     if isinstance(summary, dict):
-        operations = summary.get("operations", summary)
-        serving = 0.0
-        for operation, figures in operations.items():
-            if not isinstance(figures, dict):
-                continue
+        for operation, figures in (summary.get("operations") or {}).items():
             counts[_source_of(operation)][operation] = int(figures.get("count", 0))
-            serving += float(figures.get("seconds", 0.0))
+        # Real time with at least one request being answered (parallel answers counted once).
+        serving = float(summary.get("busy_seconds", summary.get("seconds", 0.0)))
     else:
         for entry in answer.get("requests", []):
             operation = entry["operation"]
