@@ -81,14 +81,20 @@ def test_decode_comparison_of_a_served_report(tiny_world: Path, tmp_path: Path) 
     assert result.text_bytes == len((tiny_world / "amazon/uk/listings.tsv").read_bytes())
     assert result.baseline.rows == lines and result.baseline.rejected == 0
     assert result.ours.rows + result.ours.rejected == lines and result.ours.rows > 0
-    for side in (result.ours, result.baseline):
+    assert (result.ours_staged.rows, result.ours_staged.rejected) == (
+        result.ours.rows,
+        result.ours.rejected,
+    )
+    for side in (result.ours, result.ours_staged, result.baseline):
         assert side.seconds > 0 and side.cpu_seconds > 0 and side.peak_mib > 0
+    assert result.staged_time_ratio > 0 and result.staged_memory_ratio > 0
     assert result.time_ratio > 0 and result.memory_ratio > 0
     assert result.time_ratio == pytest.approx(result.baseline.seconds / result.ours.seconds)
     assert result.memory_ratio == pytest.approx(result.ours.peak_mib / result.baseline.peak_mib)
     assert "VmHWM" in result.memory_method
     figures = result.as_dict()
     assert figures["ours"]["rows"] == result.ours.rows and figures["time_ratio"] > 0
+    assert figures["ours_staged"]["seconds"] == result.ours_staged.seconds
     assert served.path.exists()  # the report given is left as it was
 
 
