@@ -97,6 +97,13 @@ def _rows(tick: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _speed(ratio: float) -> str:
+    """A time ratio (theirs / ours) in words: faster or slower, never "0.6x faster"."""
+    if ratio >= 1:
+        return f"{ratio:.1f}x faster"
+    return f"{1 / ratio:.1f}x slower" if ratio > 0 else "not comparable"
+
+
 def _baselines(report: dict[str, Any]) -> list[str]:
     baselines = report.get("baselines") or {}
     lines = []
@@ -106,7 +113,7 @@ def _baselines(report: dict[str, Any]) -> list[str]:
         lines.append(
             f"listings report decode + load ({ours['rows']:,} rows): ours {ours['seconds']:.2f}s"
             f" / {ours['peak_mib']:.0f} MiB, PSA-style {theirs['seconds']:.2f}s / "
-            f"{theirs['peak_mib']:.0f} MiB: {decode['time_ratio']:.1f}x faster at "
+            f"{theirs['peak_mib']:.0f} MiB: {_speed(decode['time_ratio'])} at "
             f"{decode['memory_ratio']:.2f} of its memory"
         )
     floor = baselines.get("classification_floor")
