@@ -39,11 +39,12 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from asc_pipelines.constants import FBM_CHANNEL, MAGENTO_STATUS_DISABLED, MAGENTO_STATUS_ENABLED
 from asc_pipelines.sandbox.amazon_state import AmazonState, Listing, StoreState
+from asc_pipelines.sandbox.evolve import report_decimal
 from asc_pipelines.sandbox.magento_api import MagentoSandbox
 from asc_pipelines.sandbox.magento_catalog import MagentoCatalog
 
@@ -299,16 +300,8 @@ class _Change:
             state.version += 1
 
 
-def _decimal(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
-
-
 def _listing_price(state: StoreState, listing: Listing, rng: random.Random) -> bool:
-    old = _decimal(state.cell(listing, "price"))
+    old = report_decimal(state.cell(listing, "price"))
     if not old:
         return False
     step = Decimal(str(rng.choice(PRICE_STEPS)))

@@ -32,7 +32,8 @@ SUPPRESSION_ISSUE: dict[str, Any] = {
 PRICE_STEPS = (Decimal("-0.05"), Decimal("-0.02"), Decimal("0.02"), Decimal("0.05"))
 
 
-def _decimal(text: str) -> Decimal | None:
+def report_decimal(text: str) -> Decimal | None:
+    """A report cell as a finite decimal (a price), or None when it is not one."""
     try:
         value = Decimal(text.strip())
     except InvalidOperation:
@@ -138,7 +139,7 @@ def _take_orders(
         for sku, listing in sorted(state.listings.items())
         if "BUYABLE" in state.listing_status(listing)
         and state.cell(listing, "asin1")
-        and _decimal(state.cell(listing, "price"))
+        and report_decimal(state.cell(listing, "price"))
     ]
     new_orders: list[str] = []
     quantity_changes: list[str] = []
@@ -155,7 +156,7 @@ def _take_orders(
             state.file.set(listing.row, "quantity", str(int(stock_text) - quantity))
             _touch(state, listing, now)
             quantity_changes.append(listing.sku)
-        price = _decimal(state.cell(listing, "price")) or Decimal(0)
+        price = report_decimal(state.cell(listing, "price")) or Decimal(0)
         order = _new_order(state, listing, quantity, price, rng, now)
         state.orders[order["AmazonOrderId"]] = order
         new_orders.append(order["AmazonOrderId"])
@@ -164,14 +165,16 @@ def _take_orders(
 
 def _move_prices(state: StoreState, rng: random.Random, minutes: float, now: datetime) -> list[str]:
     priced = [
-        s for s, listing in sorted(state.listings.items()) if _decimal(state.cell(listing, "price"))
+        s
+        for s, listing in sorted(state.listings.items())
+        if report_decimal(state.cell(listing, "price"))
     ]
     moved = []
     for _ in range(rng.randint(0, max(1, round(minutes / 5)))):
         if not priced:
             break
         listing = state.listings[rng.choice(priced)]
-        old = _decimal(state.cell(listing, "price")) or Decimal(0)
+        old = report_decimal(state.cell(listing, "price")) or Decimal(0)
         new = max(Decimal("0.01"), (old * (1 + rng.choice(PRICE_STEPS))).quantize(Decimal("0.01")))
         state.file.set(listing.row, "price", f"{new:.2f}")
         _touch(state, listing, now)
