@@ -18,11 +18,13 @@ from asc_pipelines.config import StoreConfig
 from asc_pipelines.logic.conditions import condition_keys
 from asc_pipelines.logic.listing_rules import compile_condition
 from asc_pipelines.warehouse.counts import counts_by_key
+from asc_pipelines.warehouse.row_merge import merge_rows
 
 # The Magento product types a listing can be made of (configurable/bundle/grouped parents cannot).
 LISTABLE_TYPES = ["simple", "virtual"]
 _PLACEHOLDER = re.compile(r"\?")
 
+_TARGET = "INSERT INTO core.product_eligibility"
 _ELIGIBILITY_SQL = """
 INSERT INTO core.product_eligibility
 WITH judged AS (
@@ -111,8 +113,23 @@ def refresh_eligibility(
     cases = rule_cases(store, today=computed_at.date(), params=params)
     values = ", ".join(f"('{key}', '{value}')" for key, value in sorted(condition_keys().items()))
     sql = _ELIGIBILITY_SQL.format(rule_cases=cases, condition_values=values)
-    conn.execute("DELETE FROM core.product_eligibility WHERE store_id = ?", [store.id])
-    conn.execute(sql, params)
+    # Computed into a scratch table, then merged: only products whose verdict changed are
+    # deleted and inserted (warehouse.row_merge: a full rebuild is slow to commit).
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE fresh_eligibility AS "
+        "SELECT * FROM core.product_eligibility LIMIT 0"
+    )
+    conn.execute(sql.replace(_TARGET, "INSERT INTO fresh_eligibility", 1), params)
+    merge_rows(
+        conn,
+        "core.product_eligibility",
+        "fresh_eligibility",
+        keys=("store_id", "magento_sku"),
+        touched=("computed_at",),
+        scope="t.store_id = ?",
+        params=[store.id],
+    )
+    conn.execute("DROP TABLE fresh_eligibility")
 
 
 def eligible_products_per_store(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:

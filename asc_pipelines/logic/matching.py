@@ -15,6 +15,7 @@ from typing import NamedTuple
 import duckdb
 
 from asc_pipelines.logic.listing_rules import TEXT_ATTRIBUTES
+from asc_pipelines.warehouse.row_merge import merge_rows
 
 # Candidates of every rule for every listing; the temp table feeds the three core tables.
 # Each product's identifiers with their normalization: four equi-joins (an OR join would be
@@ -64,6 +65,7 @@ SELECT * FROM match_candidates_all
 QUALIFY rule = min(rule) OVER (PARTITION BY store_id, seller_sku)
 """
 
+_MATCHES_TARGET = "INSERT INTO core.product_matches"
 _MATCHES_SQL = """
 INSERT INTO core.product_matches
 WITH per_listing AS (
@@ -119,8 +121,20 @@ def refresh_matches(conn: duckdb.DuckDBPyConnection, *, seller_sku_attribute: st
     conn.execute(_PRODUCT_IDENTIFIERS_SQL)
     conn.execute(_CANDIDATES_SQL.format(sku_column=seller_sku_attribute))
     conn.execute(_DECIDED_SQL)
-    conn.execute("DELETE FROM core.product_matches")
-    conn.execute(_MATCHES_SQL)
+    # Computed into a scratch table, then merged: only listings whose match changed are deleted
+    # and inserted (warehouse.row_merge: a full rebuild is slow to commit).
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE fresh_matches AS SELECT * FROM core.product_matches LIMIT 0"
+    )
+    conn.execute(_MATCHES_SQL.replace(_MATCHES_TARGET, "INSERT INTO fresh_matches", 1))
+    merge_rows(
+        conn,
+        "core.product_matches",
+        "fresh_matches",
+        keys=("store_id", "seller_sku"),
+        touched=("matched_at",),
+    )
+    conn.execute("DROP TABLE fresh_matches")
     conn.execute("DELETE FROM core.match_candidates")
     conn.execute(
         "INSERT INTO core.match_candidates "
