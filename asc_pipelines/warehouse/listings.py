@@ -14,6 +14,7 @@ from typing import Protocol
 import duckdb
 
 from asc_pipelines.warehouse.report_requests import forget_in_flight
+from asc_pipelines.warehouse.row_merge import merge_rows
 from asc_pipelines.warehouse.transaction import transaction
 
 
@@ -49,13 +50,29 @@ def replace_listings(
 ) -> None:
     """Swap the staged report in for the store's listings and rejected lines, in one transaction."""
     with transaction(conn):
-        conn.execute("DELETE FROM raw.amazon_listings WHERE store_id = ?", [store_id])
+        # Merged, not rebuilt: only listings new, gone or different are deleted and inserted;
+        # the report's id, time and line numbers are set in place (warehouse.row_merge: a full
+        # rebuild makes DuckDB re-index every seller SKU at commit).
         conn.execute(
-            "INSERT INTO raw.amazon_listings BY NAME "
+            "CREATE OR REPLACE TEMP TABLE fresh_listings AS "
+            "SELECT * FROM raw.amazon_listings LIMIT 0"
+        )
+        conn.execute(
+            "INSERT INTO fresh_listings BY NAME "
             "SELECT * EXCLUDE (store_id), ? AS store_id, ? AS report_id, ? AS snapshot_at "
             f"FROM {staged.listings_table}",
             [store_id, report_id, snapshot_at],
         )
+        merge_rows(
+            conn,
+            "raw.amazon_listings",
+            "fresh_listings",
+            keys=("store_id", "seller_sku"),
+            touched=("line_number", "report_id", "snapshot_at"),
+            scope="t.store_id = ?",
+            params=[store_id],
+        )
+        conn.execute("DROP TABLE fresh_listings")
         # Rejected lines belong to a snapshot: the new one's replace the previous one's.
         conn.execute(
             "DELETE FROM raw.rejected_rows WHERE source = ? AND store_id = ?",
