@@ -33,18 +33,14 @@ from asc_pipelines.logic.publishing import (
     offers_to_send,
 )
 from asc_pipelines.logic.pushes import (
-    Verdict,
-    issue_lines,
-    record_answer,
     record_dry_run,
-    record_failure,
     record_refusal,
-    record_sending,
 )
 from asc_pipelines.sources.listing_patches import OFFER_ONLY_REQUIREMENTS, offer_only_attributes
 from asc_pipelines.sources.spapi.client import SpApiClient
 from asc_pipelines.sources.tick_guard import TickLimitReached
 from asc_pipelines.sync.stores import record_call_error
+from asc_pipelines.sync.submissions import submit_recorded
 
 PUT_OPERATION = "putListingsItem"
 CATALOG_OPERATION = "searchCatalogItems"
@@ -184,17 +180,18 @@ def _send(
 ) -> bool:
     """One offer's preview or live put, recorded around the call; False when the tick's deadline
     stops the store."""
-    preview = store.push.mode == "preview"
     try:
         body = put_body(offer, store, product_type)
     except ValueError as exc:  # e.g. a price a JSON number cannot carry exactly
         record_refusal(conn, offer, f"not sent: {exc}", now=now)
         result.invalid += 1
         return True
-    try:
-        if not preview:
-            record_sending(conn, offer, body, now=now)  # autocommitted: before the request
-        submission = client.put_listings_item(
+    return submit_recorded(
+        conn,
+        store,
+        offer,
+        body,
+        lambda preview: client.put_listings_item(
             store.seller_id,
             offer.seller_sku,
             store.marketplace_id,
@@ -202,38 +199,13 @@ def _send(
             OFFER_ONLY_REQUIREMENTS,
             body["attributes"],
             preview=preview,
-        )
-    except TickLimitReached as exc:
-        record_failure(
-            conn, offer, str(exc), max_attempts=store.push.max_attempts, counted=False, now=now
-        )
-        result.stopped = str(exc)
-        return False
-    except Exception as exc:  # a failed call is this offer's problem, not the tick's
-        fields = record_call_error(
-            conn,
-            exc,
-            store_id=store.id,
-            default_operation=PUT_OPERATION,
-            occurred_at=now,
-            run_id=run_id,
-        )
-        message = f"{fields.http_status or ''} {fields.code}: {fields.message}".strip()
-        record_failure(
-            conn, offer, message, max_attempts=store.push.max_attempts, counted=True, now=now
-        )
-        result.failed_calls += 1
-        result.errors.append(f"{offer.seller_sku} (new listing): {exc}")
-        return True
-    verdict = Verdict(submission.status, submission.submission_id, issue_lines(submission.issues))
-    record_answer(conn, offer, verdict, preview=preview, request=body, now=now)
-    if submission.status == "ACCEPTED":
-        result.accepted += 1
-    elif submission.status == "INVALID":
-        result.invalid += 1
-    else:
-        result.valid += 1
-    return True
+        ),
+        result,
+        operation=PUT_OPERATION,
+        label=f"{offer.seller_sku} (new listing)",
+        now=now,
+        run_id=run_id,
+    )
 
 
 def summary_columns(offers: StoreOffers) -> list[Any]:

@@ -26,15 +26,10 @@ from asc_pipelines.config import StoreConfig
 from asc_pipelines.logic.listing_feeds import feeds_in_flight
 from asc_pipelines.logic.pushes import (
     ListingChange,
-    Verdict,
     cached_product_type,
     changes_to_send,
-    issue_lines,
-    record_answer,
     record_dry_run,
-    record_failure,
     record_refusal,
-    record_sending,
     remember_product_type,
 )
 from asc_pipelines.sources.listing_patches import price_patch, quantity_patch
@@ -42,6 +37,7 @@ from asc_pipelines.sources.spapi.client import SpApiClient
 from asc_pipelines.sources.tick_guard import TickLimitReached
 from asc_pipelines.sync.listing_feeds import StoreFeeds, follow_feeds, send_feed
 from asc_pipelines.sync.stores import record_call_error
+from asc_pipelines.sync.submissions import submit_recorded
 
 PATCH_OPERATION = "patchListingsItem"
 NO_PRODUCT_TYPE = "Amazon gives this listing no product type (getListingsItem summaries)"
@@ -232,61 +228,25 @@ def _send(
 ) -> bool:
     """One listing's preview or live patch, recorded around the call; False when the tick's
     deadline stops the store."""
-    preview = store.push.mode == "preview"
     body = patch_body(change, store, product_type)
-    try:
-        if not preview:
-            record_sending(conn, change, body, now=now)  # autocommitted: before the request
-        submission = client.patch_listings_item(
+    return submit_recorded(
+        conn,
+        store,
+        change,
+        body,
+        lambda preview: client.patch_listings_item(
             store.seller_id,
             change.seller_sku,
             store.marketplace_id,
             product_type,
             body["patches"],
             preview=preview,
-        )
-    except TickLimitReached as exc:
-        record_failure(
-            conn, change, str(exc), max_attempts=store.push.max_attempts, counted=False, now=now
-        )
-        result.stopped = str(exc)
-        return False
-    except Exception as exc:  # a failed call is this change's problem, not the tick's
-        _record_transport_failure(conn, store, change, exc, now=now, run_id=run_id)
-        result.failed_calls += 1
-        result.errors.append(f"{change.seller_sku}: {exc}")
-        return True
-    verdict = Verdict(submission.status, submission.submission_id, issue_lines(submission.issues))
-    record_answer(conn, change, verdict, preview=preview, request=body, now=now)
-    if submission.status == "ACCEPTED":
-        result.accepted += 1
-    elif submission.status == "INVALID":
-        result.invalid += 1
-    else:
-        result.valid += 1
-    return True
-
-
-def _record_transport_failure(
-    conn: duckdb.DuckDBPyConnection,
-    store: StoreConfig,
-    change: ListingChange,
-    exc: BaseException,
-    *,
-    now: datetime,
-    run_id: str | None,
-) -> None:
-    fields = record_call_error(
-        conn,
-        exc,
-        store_id=store.id,
-        default_operation=PATCH_OPERATION,
-        occurred_at=now,
+        ),
+        result,
+        operation=PATCH_OPERATION,
+        label=change.seller_sku,
+        now=now,
         run_id=run_id,
-    )
-    message = f"{fields.http_status or ''} {fields.code}: {fields.message}".strip()
-    record_failure(
-        conn, change, message, max_attempts=store.push.max_attempts, counted=True, now=now
     )
 
 
