@@ -41,7 +41,7 @@ from typing import Any
 
 import duckdb
 
-from asc_pipelines.logic.pushes import ListingChange
+from asc_pipelines.logic.pushes import ListingChange, record_failure
 
 FEED_STATUSES = ("preparing", "submitted", "done", "fatal", "cancelled", "given_up", "abandoned")
 # A change carried by a feed that ended so goes out as a patch from then on.
@@ -193,6 +193,13 @@ def record_unsubmitted(
     _back_to_pending(conn, feed_ref, error, counted=counted, max_attempts=max_attempts, now=now)
 
 
+@dataclass(frozen=True)
+class _StillSent:
+    """A feed's changes still ``sent``, as ``logic.pushes.record_failure`` takes them."""
+
+    change_ids: tuple[str, ...]
+
+
 def _back_to_pending(
     conn: duckdb.DuckDBPyConnection,
     feed_ref: str,
@@ -202,19 +209,21 @@ def _back_to_pending(
     max_attempts: int,
     now: datetime,
 ) -> None:
-    conn.execute(
-        "UPDATE core.listing_outbox SET "
-        "    attempts = CASE WHEN $counted THEN attempts ELSE attempts - 1 END, "
-        "    last_error = $error, updated_at = $now "
+    """The feed's changes still ``sent`` failed in transport, as one patch's would."""
+    rows = conn.execute(
+        "SELECT change_id FROM core.listing_outbox "
         f"WHERE status = 'sent' AND {_changes_of('$ref')}",
-        {"ref": feed_ref, "counted": counted, "error": error[:2000], "now": now},
-    )
-    conn.execute(
-        "UPDATE core.listing_outbox SET status = CASE WHEN attempts >= $max_attempts "
-        "    THEN 'failed' ELSE 'pending' END "
-        f"WHERE status = 'sent' AND {_changes_of('$ref')}",
-        {"ref": feed_ref, "max_attempts": max_attempts},
-    )
+        {"ref": feed_ref},
+    ).fetchall()
+    if rows:
+        record_failure(
+            conn,
+            _StillSent(tuple(str(change_id) for (change_id,) in rows)),
+            error,
+            max_attempts=max_attempts,
+            counted=counted,
+            now=now,
+        )
 
 
 def record_checked(
